@@ -1,0 +1,55 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from '@portico/auth';
+import { createValidationPipe, ProblemFilter } from '@portico/errors';
+import { HealthModule } from '@portico/health';
+import { ObservabilityModule } from '@portico/observability';
+import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
+import type { Redis } from 'ioredis';
+import { BackendReadiness, BackendsModule } from './backends/backends.module.js';
+import { authOptions, type GatewayEnvironment } from './gateway-config.js';
+import { GetLobby } from './lobby/get-lobby.use-case.js';
+import { LobbyController } from './lobby/lobby.controller.js';
+import { GetMe } from './me/get-me.use-case.js';
+import { MeController } from './me/me.controller.js';
+import { MetricsController } from './operations/metrics.controller.js';
+import { SourceDeadlines } from './source-deadlines.js';
+import { GetTable, JoinTable, LeaveTable, TableDetailAssembler } from './tables/table-use-cases.js';
+import { TablesController } from './tables/tables.controller.js';
+
+/** Composes the platform modules with the example domain's endpoints; all behaviour lives in the libs. */
+@Module({})
+export class GatewayModule {
+  static forRoot(env: GatewayEnvironment): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ObservabilityModule.forRoot({ level: env.LOG_LEVEL, pretty: process.stdout.isTTY }),
+        AuthModule.forRoot(authOptions(env)),
+        RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
+        BackendsModule.forRoot({ player: env.PLAYER_SERVICE_URL, table: env.TABLE_SERVICE_URL }),
+        HealthModule.forRoot({
+          checks: {
+            inject: [BackendReadiness, REDIS],
+            useFactory: (backends: BackendReadiness, redis: Redis | undefined) => [
+              ...backends.all,
+              ...(redis ? [redisReadiness(redis)] : []),
+            ],
+          },
+        }),
+      ],
+      controllers: [LobbyController, MeController, TablesController, MetricsController],
+      providers: [
+        { provide: SourceDeadlines, useValue: new SourceDeadlines(env.REQUIRED_SOURCE_TIMEOUT_MS, env.OPTIONAL_SOURCE_TIMEOUT_MS) },
+        GetLobby,
+        GetMe,
+        TableDetailAssembler,
+        GetTable,
+        JoinTable,
+        LeaveTable,
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { Aggregation, type RequestScope } from '@portico/aggregation';
+import { PlayerBackend } from '../backends/player-backend.js';
+import { TableBackend } from '../backends/table-backend.js';
+import { SourceDeadlines } from '../source-deadlines.js';
+import { namesOf, tableView } from '../tables/table-view.js';
+import type { Lobby } from './lobby.schema.js';
+
+/** Every table with its seated players' names; names are optional, the tables are not. */
+@Injectable()
+export class GetLobby {
+  constructor(
+    private readonly tables: TableBackend,
+    private readonly players: PlayerBackend,
+    private readonly deadlines: SourceDeadlines,
+  ) {}
+
+  async execute(scope: RequestScope): Promise<Lobby> {
+    const aggregation = new Aggregation({ signal: scope.signal });
+    const tables = await aggregation.required(
+      'tables',
+      (call) => this.tables.listTables({ ...call, requestId: scope.requestId }),
+      { deadlineMs: this.deadlines.requiredMs },
+    );
+    const seated = [...new Set(tables.flatMap((table) => table.seatedPlayerIds))];
+    const players =
+      seated.length === 0
+        ? undefined
+        : await aggregation.optional(
+            'players',
+            (call) => this.players.batchGetPlayers(seated, { ...call, requestId: scope.requestId }),
+            { deadlineMs: this.deadlines.optionalMs },
+          );
+    const names = namesOf(players?.players);
+    return aggregation.complete({ tables: tables.map((table) => tableView(table, names)) });
+  }
+}

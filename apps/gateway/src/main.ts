@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { Logger as NestLogger, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { runWithConfig } from '@portico/config';
+import { sendProblem } from '@portico/errors';
+import { ReadinessGate } from '@portico/health';
+import { delay, onShutdownSignal } from '@portico/lifecycle';
+import { generateRequestId, Metrics, registerHttpMetrics, REQUEST_ID_HEADER } from '@portico/observability';
+import { Logger } from 'nestjs-pino';
+import { gatewayEnvironment, type GatewayEnvironment } from './gateway-config.js';
+import { GatewayModule } from './gateway.module.js';
+import { serveOpenApi } from './openapi.js';
+
+async function start(env: GatewayEnvironment): Promise<void> {
+  const adapter = new FastifyAdapter({
+    genReqId: generateRequestId,
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    // Client addresses are only taken from X-Forwarded-For once trusted proxies are configured (edge routing).
+    trustProxy: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix('api', { exclude: ['health/*path', 'metrics'] });
+  app.enableVersioning({ type: VersioningType.URI });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  // Body parsing and size limits fail before Nest routing; they still answer problem+json.
+  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  registerHttpMetrics(fastify, app.get(Metrics));
+  serveOpenApi(app);
+
+  await app.listen(env.PORT, env.HOST);
+  const logger = new NestLogger('bootstrap');
+  logger.log({ url: await app.getUrl() }, 'gateway listening');
+  if (env.JWT_SECRET === undefined && env.JWT_PUBLIC_KEY === undefined && env.JWT_JWKS_URI === undefined) {
+    logger.warn("no JWT key configured: tokens are verified with the built-in development secret; never run like this in production");
+  }
+
+  const gate = app.get(ReadinessGate);
+  onShutdownSignal(
+    async () => {
+      gate.beginDrain();
+      await delay(env.SHUTDOWN_DRAIN_DELAY_MS);
+      await app.close();
+    },
+    { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+  );
+}
+
+await runWithConfig(gatewayEnvironment, start);

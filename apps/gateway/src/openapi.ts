@@ -1,0 +1,30 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { PROBLEM_DETAILS_SCHEMA, PROBLEM_SCHEMA_NAME } from '@portico/errors';
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Portico gateway')
+    .setDescription(
+      'Aggregated REST endpoints for the card-game lobby. Every route needs a bearer JWT unless marked otherwise; ' +
+        'every error is RFC 9457 application/problem+json carrying the request id.',
+    )
+    .setVersion('1.0.0')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addServer('/', 'This gateway')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addTag('lobby', 'The lobby: tables and who sits where')
+    .addTag('players', 'The calling player')
+    .addTag('tables', 'One table; joining and leaving')
+    .addTag('operations', 'Health probes for orchestrators and load balancers')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  document.components ??= {};
+  document.components.schemas = { ...document.components.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_DETAILS_SCHEMA as never };
+  return document;
+}
+
+/** Swagger UI at /api/docs and the OpenAPI 3 JSON at /api/docs-json, both public. */
+export function serveOpenApi(app: NestFastifyApplication): void {
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+}

@@ -1,0 +1,10 @@
+export {
+  Aggregation,
+  type AggregateBody,
+  type AggregationOptions,
+  type SourceCall,
+  type SourceContext,
+  type SourceOptions,
+ } from './aggregation.js';
+export { CurrentRequestScope, type RequestScope } from './request-scope.decorator.js';
+export { SourceDeadlineError, type FailureClassification, type FailureClassifier, type SourceError } from './source-failure.js';

@@ -1,0 +1,42 @@
+import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+
+export const REQUEST_ID_METADATA = 'x-request-id';
+
+export interface CallContext {
+  /** Whole-call budget; sent to the server as the gRPC deadline so it can stop work too. */
+  deadlineMs: number;
+  /** Aborting (the client went away, a sibling source failed) cancels the call on the wire. */
+  signal?: AbortSignal;
+  requestId?: string;
+}
+
+/** The callback form of a generated grpc-js client method. */
+export type UnaryMethod<Request, Response> = (
+  request: Request,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Response) => void,
+) => ClientUnaryCall;
+
+/** Promise form of a unary call that carries the deadline, the request id and cancellation. */
+export function unaryCall<Request, Response>(
+  method: UnaryMethod<Request, Response>,
+  request: Request,
+  context: CallContext,
+): Promise<Response> {
+  const { signal } = context;
+  if (signal?.aborted) return Promise.reject(signal.reason as Error);
+  const metadata = new Metadata();
+  if (context.requestId) metadata.set(REQUEST_ID_METADATA, context.requestId);
+  return new Promise<Response>((resolve, reject) => {
+    const call = method(request, metadata, { deadline: Date.now() + context.deadlineMs }, (error, response) => {
+      signal?.removeEventListener('abort', cancel);
+      if (error) reject(error);
+      else resolve(response);
+    });
+    function cancel(): void {
+      call.cancel();
+    }
+    signal?.addEventListener('abort', cancel, { once: true });
+  });
+}

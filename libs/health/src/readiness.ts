@@ -1,0 +1,22 @@
+/** One dependency the app needs before it can serve: a backend, a store. */
+export interface ReadinessCheck {
+  /** Key in the readiness report, e.g. `player-service`. */
+  name: string;
+  /** Resolves when the dependency can serve; rejects with a reason when it cannot. */
+  probe(): Promise<void>;
+}
+
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+/** Flipped once on shutdown, so the load balancer stops routing here while in-flight requests finish. */
+export class ReadinessGate {
+  private drainingSince: number | undefined;
+
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  beginDrain(): void {
+    this.drainingSince ??= Date.now();
+  }
+}

@@ -1,0 +1,1 @@
+export { delay, onShutdownSignal, type ShutdownOptions } from './shutdown-signals.js';

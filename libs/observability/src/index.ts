@@ -1,0 +1,5 @@
+export { registerHttpMetrics, UNMATCHED_ROUTE } from './http-metrics.hook.js';
+export { pinoParams, REDACTED_PATHS, type LoggingOptions } from './logging.js';
+export { Metrics } from './metrics.js';
+export { ObservabilityModule } from './observability.module.js';
+export { generateRequestId, REQUEST_ID_HEADER, requestIdFor } from './request-id.js';
