@@ -47,7 +47,7 @@ export async function startRedis(): Promise<TestRedis> {
   const external = process.env['REDIS_URL'];
   if (external) {
     if (!(await answersPing(external))) throw new Error(`REDIS_URL=${external} does not answer PING`);
-    return { url: external, stop: async () => undefined };
+    return { url: external, stop: () => Promise.resolve() };
   }
   return startDedicatedRedis();
 }

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '@portico/auth';
-import { createValidationPipe, ProblemFilter } from '@portico/errors';
+import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
 import { HealthModule } from '@portico/health';
 import { ObservabilityModule } from '@portico/observability';
 import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
@@ -48,7 +48,7 @@ export class GatewayModule {
         JoinTable,
         LeaveTable,
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_PIPE, useClass: ProblemValidationPipe },
       ],
     };
   }

@@ -3,7 +3,6 @@ import { Logger as NestLogger, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runWithConfig } from '@portico/config';
-import { sendProblem } from '@portico/errors';
 import { ReadinessGate } from '@portico/health';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
 import { generateRequestId, Metrics, registerHttpMetrics, REQUEST_ID_HEADER } from '@portico/observability';
@@ -29,8 +28,6 @@ async function start(env: GatewayEnvironment): Promise<void> {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
-  // Body parsing and size limits fail before Nest routing; they still answer problem+json.
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   registerHttpMetrics(fastify, app.get(Metrics));
   serveOpenApi(app);
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
-import { ExtractJwt, Strategy, type SecretOrKeyProvider, type StrategyOptionsWithoutRequest } from 'passport-jwt';
+import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { AUTH_OPTIONS, type AuthOptions, type KeySource } from './auth-options.js';
 import { rolesFrom, type Principal } from './principal.js';
 
@@ -25,7 +25,7 @@ function keyOptions(keys: KeySource): KeyOptions {
           rateLimit: true,
           jwksRequestsPerMinute: 10,
           timeout: 5_000,
-        }) as SecretOrKeyProvider,
+        }),
       };
   }
 }
@@ -40,7 +40,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       ...(options.audience !== undefined && { audience: options.audience }),
       jsonWebTokenOptions: { clockTolerance: options.clockToleranceSeconds },
       ...keyOptions(options.keys),
-    } as StrategyOptionsWithoutRequest);
+    });
   }
 
   validate(payload: Record<string, unknown>): Principal {

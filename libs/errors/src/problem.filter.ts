@@ -4,9 +4,8 @@ import { PROBLEM_CONTENT_TYPE } from './problem.js';
 import { toProblemResponse } from './problem-mapping.js';
 
 /**
- * The one place where errors become responses. Registered as Nest's global filter and, through
- * `sendProblem`, as Fastify's error handler, so body-parsing failures that happen before Nest
- * routing get the same problem+json shape.
+ * The one place where errors become responses. Nest routes Fastify's own failures (body parsing,
+ * body limit, unknown routes) through its global filters too, so they get the same shape.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -18,7 +17,7 @@ export class ProblemFilter implements ExceptionFilter {
 
 const logger = new Logger('ProblemFilter');
 
-export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, headers } = toProblemResponse(error, {
     requestId: String(request.id),
     instance: request.url.split('?', 1)[0] ?? request.url,

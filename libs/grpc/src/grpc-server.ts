@@ -47,8 +47,8 @@ export function grpcServerOptions(options: GrpcServerOptions): GrpcOptions {
       package: options.service.package,
       protoPath: options.service.protoPath,
       loader: { ...LOADER_OPTIONS, includeDirs: [options.includeDir] },
-      onLoadPackageDefinition: (_definition: unknown, server: Pick<Server, 'addService'>) => {
-        options.health.implementation.addToServer(server as Server);
+      onLoadPackageDefinition: (_definition: unknown, server: Server) => {
+        options.health.implementation.addToServer(server);
       },
     },
   };

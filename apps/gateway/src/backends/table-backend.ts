@@ -1,4 +1,4 @@
-import { tableV1 } from '@portico/contracts';
+import { type tableV1 } from '@portico/contracts';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { unaryCall, type CallContext } from '@portico/grpc';
 

@@ -13,8 +13,8 @@ describe('PlayerDirectory', () => {
       const id = ids[index];
       expect(player).toEqual({
         id,
-        displayName: expect.stringMatching(/\S/),
-        country: expect.stringMatching(/^[A-Z]{2}$/),
+        displayName: expect.stringMatching(/\S/) as string,
+        country: expect.stringMatching(/^[A-Z]{2}$/) as string,
         avatarUrl: `https://avatars.example/${id}.png`,
       });
     }
