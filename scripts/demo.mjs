@@ -1,7 +1,11 @@
 // `npm start`: the whole demo (both gRPC services and the gateway) on embedded defaults.
 // Each app reads the same environment it would in production, so REDIS_URL, PORT and the rest apply here too.
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+// A local .env (see .env.example) applies to every app; variables already set in the shell win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const APPS = ['player-service', 'table-service', 'gateway'];
 const port = process.env.PORT ?? '3000';

@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from '@portico/config';
+import { describe, expect, it } from 'vitest';
+import { envExampleKeys } from '../../../test/support/env-example.js';
+import { authOptions, DEV_JWT_SECRET, gatewayEnvironment } from './gateway-config.js';
+
+const messageOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(gatewayEnvironment, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('gateway configuration', () => {
+  it('documents every variable in .env.example', () => {
+    const documented = envExampleKeys();
+    expect(Object.keys(gatewayEnvironment.shape).filter((key) => !documented.has(key))).toEqual([]);
+  });
+
+  it('runs on embedded defaults with the development secret', () => {
+    const env = loadConfig(gatewayEnvironment, {});
+    expect(env).toMatchObject({ PORT: 3000, PLAYER_SERVICE_URL: '127.0.0.1:50051', TABLE_SERVICE_URL: '127.0.0.1:50052' });
+    expect(authOptions(env)).toMatchObject({ keys: { kind: 'secret', secret: DEV_JWT_SECRET }, algorithms: ['HS256'], rolesClaim: 'roles' });
+  });
+
+  it('pins RS256 for a public key unless told otherwise, and unescapes \\n in the PEM', () => {
+    const env = loadConfig(gatewayEnvironment, { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nabc\\n-----END PUBLIC KEY-----' });
+    expect(authOptions(env)).toMatchObject({
+      keys: { kind: 'public-key', publicKey: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' },
+      algorithms: ['RS256'],
+    });
+    expect(authOptions({ ...env, JWT_ALGORITHM: 'ES256' }).algorithms).toEqual(['ES256']);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT:'],
+    [{ PLAYER_SERVICE_URL: 'http://players' }, 'PLAYER_SERVICE_URL: expected host:port'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET: must be at least 16 characters'],
+    [{ JWT_SECRET: 'a-secret-long-enough', JWT_JWKS_URI: 'https://idp.example/jwks' }, 'JWT_SECRET: set only one of'],
+    [{ NODE_ENV: 'production' }, 'JWT_SECRET: production needs'],
+    [{ JWT_SECRET: 'a-secret-long-enough', JWT_ALGORITHM: 'RS256' }, 'JWT_ALGORITHM: RS256 needs JWT_PUBLIC_KEY'],
+    [{ JWT_JWKS_URI: 'https://idp.example/jwks', JWT_ALGORITHM: 'HS256' }, 'JWT_ALGORITHM: HS256 needs JWT_SECRET'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL:'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
+  ])('refuses %o naming the variable', (env, expected) => {
+    expect(messageOf(env)).toContain(expected);
+  });
+});
