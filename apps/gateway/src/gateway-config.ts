@@ -9,54 +9,60 @@ const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256
 
 const optionalText = z.string().min(1).optional();
 
-export const gatewayEnvironment = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: port(3000),
-    LOG_LEVEL: logLevel,
-    PLAYER_SERVICE_URL: grpcAddress('127.0.0.1:50051'),
-    TABLE_SERVICE_URL: grpcAddress('127.0.0.1:50052'),
-    REDIS_URL: redisUrl,
-    JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    JWT_PUBLIC_KEY: z.string().includes('BEGIN', { message: 'expected a PEM public key' }).optional(),
-    JWT_JWKS_URI: z.url({ protocol: /^https?$/ }).optional(),
-    JWT_ALGORITHM: z.enum(ALGORITHMS).optional(),
-    JWT_ISSUER: optionalText,
-    JWT_AUDIENCE: optionalText,
-    JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
-    JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(5),
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1).default(1_048_576),
-    REQUIRED_SOURCE_TIMEOUT_MS: milliseconds(2_000),
-    OPTIONAL_SOURCE_TIMEOUT_MS: milliseconds(800),
-    SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
-    SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
-  })
-  .superRefine((env, context) => {
-    const sources = [env.JWT_SECRET, env.JWT_PUBLIC_KEY, env.JWT_JWKS_URI].filter((value) => value !== undefined);
-    if (sources.length > 1) {
-      context.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'set only one of JWT_SECRET, JWT_PUBLIC_KEY and JWT_JWKS_URI',
-      });
-    }
-    if (sources.length === 0 && env.NODE_ENV === 'production') {
-      context.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URI; the development secret is refused',
-      });
-    }
-    const algorithm = env.JWT_ALGORITHM;
-    const symmetric = algorithm?.startsWith('HS');
-    if (algorithm && (env.JWT_PUBLIC_KEY || env.JWT_JWKS_URI) && symmetric) {
-      context.addIssue({ code: 'custom', path: ['JWT_ALGORITHM'], message: `${algorithm} needs JWT_SECRET, not a public key` });
-    }
-    if (algorithm && !env.JWT_PUBLIC_KEY && !env.JWT_JWKS_URI && !symmetric) {
-      context.addIssue({ code: 'custom', path: ['JWT_ALGORITHM'], message: `${algorithm} needs JWT_PUBLIC_KEY or JWT_JWKS_URI` });
-    }
-  });
+const fields = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port(3000),
+  LOG_LEVEL: logLevel,
+  PLAYER_SERVICE_URL: grpcAddress('127.0.0.1:50051'),
+  TABLE_SERVICE_URL: grpcAddress('127.0.0.1:50052'),
+  REDIS_URL: redisUrl,
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  JWT_PUBLIC_KEY: z.string().includes('BEGIN', { message: 'expected a PEM public key' }).optional(),
+  JWT_JWKS_URI: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ALGORITHM: z.enum(ALGORITHMS).optional(),
+  JWT_ISSUER: optionalText,
+  JWT_AUDIENCE: optionalText,
+  JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(5),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  REQUIRED_SOURCE_TIMEOUT_MS: milliseconds(2_000),
+  OPTIONAL_SOURCE_TIMEOUT_MS: milliseconds(800),
+  SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
+  SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+});
+
+/** Rules across variables: exactly one key source, and an algorithm that fits it. */
+function checkKeySource(env: z.output<typeof fields>, context: z.RefinementCtx): void {
+  const sources = [env.JWT_SECRET, env.JWT_PUBLIC_KEY, env.JWT_JWKS_URI].filter((value) => value !== undefined);
+  if (sources.length > 1) {
+    context.addIssue({
+      code: 'custom',
+      path: ['JWT_SECRET'],
+      message: 'set only one of JWT_SECRET, JWT_PUBLIC_KEY and JWT_JWKS_URI',
+    });
+  }
+  if (sources.length === 0 && env.NODE_ENV === 'production') {
+    context.addIssue({
+      code: 'custom',
+      path: ['JWT_SECRET'],
+      message: 'production needs JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URI; the development secret is refused',
+    });
+  }
+  const algorithm = env.JWT_ALGORITHM;
+  const symmetric = algorithm?.startsWith('HS');
+  if (algorithm && (env.JWT_PUBLIC_KEY || env.JWT_JWKS_URI) && symmetric) {
+    context.addIssue({ code: 'custom', path: ['JWT_ALGORITHM'], message: `${algorithm} needs JWT_SECRET, not a public key` });
+  }
+  if (algorithm && !env.JWT_PUBLIC_KEY && !env.JWT_JWKS_URI && !symmetric) {
+    context.addIssue({ code: 'custom', path: ['JWT_ALGORITHM'], message: `${algorithm} needs JWT_PUBLIC_KEY or JWT_JWKS_URI` });
+  }
+}
+
+export const gatewayEnvironment = fields.superRefine(checkKeySource, {
+  // Run even when single variables are bad, so one start-up error lists every problem.
+  when: () => true,
+});
 
 export type GatewayEnvironment = z.output<typeof gatewayEnvironment>;
 

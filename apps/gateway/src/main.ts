@@ -23,10 +23,17 @@ async function start(env: GatewayEnvironment): Promise<void> {
   app.setGlobalPrefix('api', { exclude: ['health/*path', 'metrics'] });
   app.enableVersioning({ type: VersioningType.URI });
 
+  const gate = app.get(ReadinessGate);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  // Once draining, every response closes its connection: a keep-alive client would otherwise hold the
+  // socket open and app.close() could not finish.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (gate.draining) void reply.header('connection', 'close');
+    done(null, payload);
   });
   registerHttpMetrics(fastify, app.get(Metrics));
   serveOpenApi(app);
@@ -38,7 +45,6 @@ async function start(env: GatewayEnvironment): Promise<void> {
     logger.warn("no JWT key configured: tokens are verified with the built-in development secret; never run like this in production");
   }
 
-  const gate = app.get(ReadinessGate);
   onShutdownSignal(
     async () => {
       gate.beginDrain();

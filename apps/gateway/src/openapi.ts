@@ -13,6 +13,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('/', 'This gateway')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    // Authenticated unless a route says otherwise, as the gateway behaves; public routes declare `security: []`.
+    .addSecurityRequirements('bearer')
     .addTag('lobby', 'The lobby: tables and who sits where')
     .addTag('players', 'The calling player')
     .addTag('tables', 'One table; joining and leaving')

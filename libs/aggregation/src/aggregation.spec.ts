@@ -55,7 +55,7 @@ describe('Aggregation', () => {
     expect(value).toBeUndefined();
     expect(aggregation.complete({})).toEqual({
       partial: true,
-      errors: [{ source: 'stats', status: 503, detail: 'down' }],
+      errors: [{ source: 'stats', status: 503, detail: 'upstream unavailable' }],
     });
   });
 
@@ -78,14 +78,15 @@ describe('Aggregation', () => {
   });
 
   it.each([
-    [status.UNAVAILABLE, 503],
-    [status.DEADLINE_EXCEEDED, 504],
-    [status.NOT_FOUND, 404],
-    [status.INTERNAL, 502],
-  ])('turns a required source failing with gRPC %i into HTTP %i', async (code, http) => {
+    [status.UNAVAILABLE, 503, 'tables: upstream unavailable'],
+    [status.DEADLINE_EXCEEDED, 504, 'tables: upstream timeout'],
+    [status.INTERNAL, 502, 'tables: upstream error'],
+    [status.NOT_FOUND, 404, 'tables: boom'],
+    [status.FAILED_PRECONDITION, 409, 'tables: boom'],
+  ])('turns a required source failing with gRPC %i into HTTP %i', async (code, http, detail) => {
     const aggregation = new Aggregation();
     const problem = await problemOf(aggregation.required('tables', failing(grpcError(code, 'boom')), { deadlineMs: 100 }));
-    expect(problem).toMatchObject({ status: http, detail: 'tables: boom', extensions: { source: 'tables' } });
+    expect(problem).toMatchObject({ status: http, detail, extensions: { source: 'tables' } });
   });
 
   it('answers 504 when a required source misses its deadline', async () => {

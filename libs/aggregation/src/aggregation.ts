@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { classifyUpstreamError, ProblemException } from '@portico/errors';
 import {
   classifyOwnFailures,
@@ -5,6 +6,8 @@ import {
   type FailureClassifier,
   type SourceError,
 } from './source-failure.js';
+
+const logger = new Logger('Aggregation');
 
 export interface SourceOptions {
   /** Time this source may take, from the moment it starts. */
@@ -70,6 +73,8 @@ export class Aggregation {
       return await this.run(source, call, options);
     } catch (error) {
       const { status, detail } = classifyOwnFailures(error, this.classify);
+      // The client sees a sanitised detail; the log keeps what actually happened.
+      logger.warn({ source, status, err: error }, 'optional source failed; answering partial');
       this.errors.push({ source, status, detail });
       return undefined;
     }

@@ -45,8 +45,15 @@ export interface UpstreamFailure extends HttpMapping {
   detail: string;
 }
 
-/** What a failed upstream call amounts to for our client; gRPC errors go through the table, anything else is a 502. */
+/**
+ * What a failed upstream call amounts to for our client; gRPC errors go through the table, anything else
+ * is a 502. Only statuses a service chose (NOT_FOUND, FAILED_PRECONDITION, ...) pass its message on:
+ * transport failures describe the network (internal addresses, connection errors), so the client gets
+ * the title and the log keeps the rest.
+ */
 export function classifyUpstreamError(error: unknown): UpstreamFailure {
-  if (isGrpcError(error)) return { ...httpMappingForGrpc(error.code), detail: error.details || error.message };
-  return { ...BAD_GATEWAY, detail: error instanceof Error ? error.message : String(error) };
+  if (!isGrpcError(error)) return { ...BAD_GATEWAY, detail: BAD_GATEWAY.title.toLowerCase() };
+  const mapping = httpMappingForGrpc(error.code);
+  const chosenByService = mapping.status < 500;
+  return { ...mapping, detail: chosenByService ? error.details : mapping.title.toLowerCase() };
 }

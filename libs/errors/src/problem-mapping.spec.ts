@@ -32,6 +32,15 @@ describe('toProblemResponse', () => {
     expect(headers).toEqual({ 'www-authenticate': 'Bearer' });
   });
 
+  it('keeps transport details of a failed backend out of the answer', () => {
+    const error = Object.assign(new Error('14 UNAVAILABLE'), {
+      code: status.UNAVAILABLE,
+      details: 'No connection established. Last error: connect ECONNREFUSED 10.1.2.3:50051',
+    });
+    const { problem } = toProblemResponse(error, context);
+    expect(problem).toMatchObject({ status: 503, detail: 'upstream unavailable' });
+  });
+
   it('maps a gRPC error through the status table', () => {
     const error = Object.assign(new Error('5 NOT_FOUND: table t9 does not exist'), {
       code: status.NOT_FOUND,

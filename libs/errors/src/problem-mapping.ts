@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { httpMappingForGrpc, isGrpcError } from './grpc-status.js';
+import { classifyUpstreamError, isGrpcError } from './grpc-status.js';
 import { problemType, type ProblemDetails } from './problem.js';
 import { ProblemException } from './problem.exception.js';
 
@@ -71,11 +71,8 @@ export function toProblemResponse(error: unknown, context: ProblemContext): Prob
     };
   }
   if (isGrpcError(error)) {
-    const mapping = httpMappingForGrpc(error.code);
-    return {
-      problem: { type: problemType(mapping.slug), title: mapping.title, status: mapping.status, detail: error.details, ...base },
-      headers: {},
-    };
+    const { slug, title, status, detail } = classifyUpstreamError(error);
+    return { problem: { type: problemType(slug), title, status, detail, ...base }, headers: {} };
   }
   if (error instanceof HttpException || isFastifyError(error)) {
     const status = error instanceof HttpException ? error.getStatus() : error.statusCode;

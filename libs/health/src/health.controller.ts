@@ -17,14 +17,14 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP' })
+  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP', security: [] })
   @ApiResponse({ status: 200, description: 'The process is alive' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: every backend this instance needs answers, and it is not draining' })
+  @ApiOperation({ summary: 'Readiness: every backend this instance needs answers, and it is not draining', security: [] })
   @ApiResponse({ status: 200, description: 'Ready to take traffic' })
   @ApiResponse({ status: 503, description: 'Not ready (draining, or a dependency is down); problem+json with per-check details' })
   async ready(): Promise<HealthCheckResult> {

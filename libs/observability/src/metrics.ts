@@ -33,6 +33,11 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges *_total, which promtool rejects (the suffix is for counters); the
+    // per-type gauges without the suffix (nodejs_active_handles{type}) carry the same information.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
   }
 
   recordHttp(method: string, route: string, statusCode: number, seconds: number): void {
