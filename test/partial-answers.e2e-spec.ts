@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lobby, Readiness, TableDetail } from './support/api-types.js';
 import { call, expectProblem } from './support/http.js';
-import { startStack, type Stack } from './support/stack.js';
+import { startGateway, startStack, stopAll, type Stack } from './support/stack.js';
 import { bearer, token } from './support/token.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -60,6 +60,35 @@ describe('without player-service', () => {
       const problem = expectProblem(result, 504, 'upstream-timeout');
       expect(problem.detail).toContain('player');
       expect(result.elapsedMs).toBeLessThan(REQUIRED_MS + ANSWER_BOUND_MS);
+    });
+
+    it('a client that goes away cancels the calls still waiting on player-service', async () => {
+      // Deadlines far beyond the wait below: any cancelled call can only come from the client leaving.
+      const patient = await startGateway({
+        playerAddress: stack!.playerAddress,
+        tableAddress: stack!.tableAddress,
+        env: { OPTIONAL_SOURCE_TIMEOUT_MS: '60000', REQUIRED_SOURCE_TIMEOUT_MS: '60000' },
+        waitFor: 'live',
+      });
+      try {
+        const cancelledCalls = async () => {
+          const metrics = await call(patient.baseUrl, '/metrics');
+          const series = 'upstream_request_duration_seconds_count{upstream="player-service",outcome="cancelled"}';
+          const line = metrics.text.split('\n').find((row) => row.startsWith(series));
+          return Number(line?.split(' ')[1] ?? 0);
+        };
+
+        // /me waits on GetPlayer and GetStats, both on the hanging player-service; the client gives up.
+        await expect(fetch(`${patient.baseUrl}/api/v1/me`, { headers: caller, signal: AbortSignal.timeout(200) })).rejects.toThrow();
+
+        const cancelled = await waitFor(async () => ((await cancelledCalls()) >= 2 ? cancelledCalls() : undefined), {
+          timeoutMs: 10_000,
+          description: 'both player-service calls to end as cancelled',
+        });
+        expect(cancelled).toBe(2);
+      } finally {
+        await stopAll([patient.process]);
+      }
     });
   });
 
