@@ -128,6 +128,30 @@ describe('Aggregation', () => {
     expect(cancelled).toBe(true);
   });
 
+  it('answers 499, not an upstream failure, when the client left before a required source answered', async () => {
+    const client = new AbortController();
+    const aggregation = new Aggregation({ signal: client.signal });
+    const pending = problemOf(aggregation.required('tables', after(5000, 1), { deadlineMs: 10_000 }));
+    client.abort(new Error('client closed the connection'));
+    expect(await pending).toMatchObject({ status: 499, slug: 'client-closed-request' });
+  });
+
+  it('does not start sources once a required one has failed', async () => {
+    const aggregation = new Aggregation();
+    await problemOf(aggregation.required('tables', failing(new Error('broken')), { deadlineMs: 100 }));
+    let started = false;
+    const value = await aggregation.optional(
+      'players',
+      () => {
+        started = true;
+        return Promise.resolve(1);
+      },
+      { deadlineMs: 100 },
+    );
+    expect(started).toBe(false);
+    expect(value).toBeUndefined();
+  });
+
   it('still answers on time when a source ignores cancellation', async () => {
     const aggregation = new Aggregation();
     const value = await aggregation.optional('stubborn', () => new Promise(() => undefined), { deadlineMs: 25 });

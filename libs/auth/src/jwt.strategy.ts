@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
@@ -7,12 +8,14 @@ import { rolesFrom, type Principal } from './principal.js';
 
 export class TokenRejected extends Error {}
 
-type KeyOptions = { secretOrKey: string } | { secretOrKeyProvider: SecretOrKeyProvider };
+type KeyOptions = { secretOrKey: string | Buffer } | { secretOrKeyProvider: SecretOrKeyProvider };
 
 function keyOptions(keys: KeySource): KeyOptions {
   switch (keys.kind) {
     case 'secret':
-      return { secretOrKey: keys.secret };
+      // A ready KeyObject: given a string, jsonwebtoken first tries (and fails) to parse it as a public
+      // key on every verification, a measurable cost per request. passport-jwt hands the key through as is.
+      return { secretOrKey: createSecretKey(Buffer.from(keys.secret, 'utf8')) as unknown as Buffer };
     case 'public-key':
       return { secretOrKey: keys.publicKey };
     case 'jwks':

@@ -1,4 +1,4 @@
-import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 
 export const REQUEST_ID_METADATA = 'x-request-id';
 
@@ -18,11 +18,15 @@ export type UnaryMethod<Request, Response> = (
   callback: (error: ServiceError | null, response: Response) => void,
 ) => ClientUnaryCall;
 
-/** Promise form of a unary call that carries the deadline, the request id and cancellation. */
+/**
+ * Promise form of a unary call that carries the deadline, the request id and cancellation.
+ * `method` is a client method bound once to its client; `onStatus` learns the final gRPC status code.
+ */
 export function unaryCall<Request, Response>(
   method: UnaryMethod<Request, Response>,
   request: Request,
   context: CallContext,
+  onStatus?: (code: status) => void,
 ): Promise<Response> {
   const { signal } = context;
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
@@ -31,6 +35,7 @@ export function unaryCall<Request, Response>(
   return new Promise<Response>((resolve, reject) => {
     const call = method(request, metadata, { deadline: Date.now() + context.deadlineMs }, (error, response) => {
       signal?.removeEventListener('abort', cancel);
+      onStatus?.(error ? error.code : status.OK);
       if (error) reject(error);
       else resolve(response);
     });

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { PLAYER_SERVICE, playerV1, TABLE_SERVICE, tableV1 } from '@portico/contracts';
-import { createGrpcClient } from '@portico/grpc';
+import { GrpcUpstream } from '@portico/grpc';
 import type { ReadinessCheck } from '@portico/health';
 import { Metrics } from '@portico/observability';
 import { grpcReadiness } from './grpc-readiness.js';
@@ -45,7 +45,7 @@ export class BackendsModule {
           inject: [Metrics],
           useFactory: (metrics: Metrics) =>
             new PlayerBackend(
-              createGrpcClient(playerV1.PlayerServiceClient, { upstream: 'player-service', address: addresses.player, metrics }),
+              new GrpcUpstream(playerV1.PlayerServiceClient, { upstream: 'player-service', address: addresses.player, metrics }),
             ),
         },
         {
@@ -53,7 +53,7 @@ export class BackendsModule {
           inject: [Metrics],
           useFactory: (metrics: Metrics) =>
             new TableBackend(
-              createGrpcClient(tableV1.TableServiceClient, { upstream: 'table-service', address: addresses.table, metrics }),
+              new GrpcUpstream(tableV1.TableServiceClient, { upstream: 'table-service', address: addresses.table, metrics }),
             ),
         },
         { provide: BackendReadiness, useFactory: () => new BackendReadiness(addresses) },

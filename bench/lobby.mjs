@@ -1,0 +1,329 @@
+// `npm run bench`: GET /api/v1/lobby through the Nest gateway against the same fan-out written by
+// hand on plain Fastify (bench/handwritten-lobby.mjs), both in front of the same player-service and
+// table-service. Prints a table and writes bench/results/<YYYY-MM-DD>.json. See bench/README.md.
+import { PLAYER_SERVICE, TABLE_SERVICE } from '@portico/contracts';
+import autocannon from 'autocannon';
+import jwt from 'jsonwebtoken';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { markStopping, start, stopAll, whenAChildDies } from './lib/processes.mjs';
+import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
+import { cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const TARGET_RATIO = 0.8;
+/** Above this share of the machine's CPU used by other processes, a run counts as disturbed. */
+const DISTURBED_PERCENT = 5;
+const LOBBY_PATH = '/api/v1/lobby';
+
+// The gateway's defaults, passed to both servers explicitly so they are equal by construction.
+const REQUIRED_SOURCE_TIMEOUT_MS = 2_000;
+const OPTIONAL_SOURCE_TIMEOUT_MS = 800;
+const JWT_CLOCK_TOLERANCE_S = 5;
+
+const EQUAL_WORK =
+  'Both servers verify the same HS256 token with jsonwebtoken.verify (pinned algorithm, 5 s clock tolerance, exp and sub required), ' +
+  'call ListTables (2000 ms deadline) then BatchGetPlayers for the unique seated ids (800 ms deadline) with the same generated ' +
+  'grpc-js clients and channel options, send x-request-id as gRPC metadata and response header, and answer the same JSON ' +
+  '(deep-equal, checked before and after the runs). The hand-written server has no Nest pipeline, passport, metrics, ' +
+  'request logging or abort-on-disconnect wiring: the difference is what those cost.';
+
+function positiveInteger(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const settings = {
+  durationS: positiveInteger('BENCH_DURATION_S', 10),
+  connections: positiveInteger('BENCH_CONNECTIONS', 50),
+  warmupS: positiveInteger('BENCH_WARMUP_S', 2),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Exit paths: every one of them stops the children (processes.mjs also SIGKILLs them on 'exit').
+
+let finishing = false;
+async function finish(code, error) {
+  if (finishing) return;
+  finishing = true;
+  markStopping();
+  if (error) process.stderr.write(`\nbench failed: ${error instanceof Error ? error.stack : error}\n`);
+  await stopAll();
+  process.exit(code);
+}
+
+whenAChildDies((child, code, signal) => {
+  const output = child.lastLines.length > 0 ? `\n  last output:\n    ${child.lastLines.join('\n    ')}` : '';
+  void finish(1, `${child.name} (pid ${child.pid}) exited unexpectedly with ${signal ?? `code ${code}`}${output}`);
+});
+process.once('SIGINT', () => void finish(130, 'interrupted (SIGINT)'));
+process.once('SIGTERM', () => void finish(143, 'terminated (SIGTERM)'));
+process.on('uncaughtException', (error) => void finish(1, error));
+process.on('unhandledRejection', (error) => void finish(1, error));
+
+// ---------------------------------------------------------------------------------------------
+
+const step = (message) => process.stdout.write(`• ${message}\n`);
+
+async function fetchLobby(url, token) {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+  const text = await response.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), body, text };
+}
+
+/** Both answer 200 with the same complete lobby, or the comparison would be meaningless. */
+async function verifySameAnswer(targets, token, when) {
+  const [gateway, handwritten] = await Promise.all(targets.map((target) => fetchLobby(target.url, token)));
+  const problems = [];
+  for (const [target, answer] of [
+    [targets[0], gateway],
+    [targets[1], handwritten],
+  ]) {
+    if (answer.status !== 200) problems.push(`${target.label} answered HTTP ${answer.status}: ${answer.text.slice(0, 500)}`);
+    else if (!/^application\/json/.test(answer.contentType ?? '')) problems.push(`${target.label} answered content-type ${answer.contentType}`);
+  }
+  if (problems.length === 0) {
+    if (!isDeepStrictEqual(gateway.body, handwritten.body)) {
+      problems.push(`the bodies differ:\n  gateway:      ${gateway.text}\n  hand-written: ${handwritten.text}`);
+    } else if (gateway.body.partial !== false || !Array.isArray(gateway.body.tables) || gateway.body.tables.length === 0) {
+      problems.push(`the lobby is not a complete, non-empty answer: ${gateway.text}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`verification ${when} failed:\n- ${problems.join('\n- ')}`);
+  return gateway.body;
+}
+
+function load(url, token, durationS, connections) {
+  return autocannon({
+    url,
+    connections,
+    duration: durationS,
+    headers: { authorization: `Bearer ${token}` },
+    renderProgressBar: false,
+    renderResultsTable: false,
+    renderLatencyTable: false,
+  });
+}
+
+/** CPU used so far by this process (autocannon included) and every child. */
+function ownCpuMs(children) {
+  const { user, system } = process.cpuUsage();
+  return children.reduce((sum, child) => sum + cpuTimeMs(child.pid), 0) + (user + system) / 1000;
+}
+
+async function measure(target, token, backends, everyone) {
+  const idle = memoryOf(target.child.pid);
+  step(`${target.label}: warm-up ${settings.warmupS} s`);
+  await load(target.url, token, settings.warmupS, settings.connections);
+  step(`${target.label}: measuring ${settings.durationS} s × ${settings.connections} connections`);
+  const watched = [target.child, ...backends];
+  const cpuBefore = watched.map((child) => cpuTimeMs(child.pid));
+  const machineBefore = machineCpuMs();
+  const ownBefore = ownCpuMs(everyone);
+  const result = await load(target.url, token, settings.durationS, settings.connections);
+  const cpuMs = watched.map((child, index) => cpuTimeMs(child.pid) - cpuBefore[index]);
+  const machineAfter = machineCpuMs();
+  const own = ownCpuMs(everyone) - ownBefore;
+  // CPU the machine spent on anything but this benchmark's processes, as a share of all cores.
+  const otherCpuPercent = Math.max(
+    0,
+    round((100 * (machineAfter.busyMs - machineBefore.busyMs - own)) / (machineAfter.totalMs - machineBefore.totalMs), 1),
+  );
+  const completed = result.latency.totalCount;
+  return {
+    requestsPerSecMean: result.requests.mean,
+    requestsTotal: completed,
+    latencyMeanMs: result.latency.mean,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    latencyMaxMs: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+    ...memoryOf(target.child.pid),
+    rssIdleMiB: idle.rssMiB,
+    cpuMsPerRequest: completed > 0 ? round(cpuMs[0] / completed, 3) : null,
+    backendCpuMsPerRequest: completed > 0 ? round((cpuMs[1] + cpuMs[2]) / completed, 3) : null,
+    otherCpuPercent,
+  };
+}
+
+function printReport(report) {
+  const { gateway, handwritten } = report.results;
+  const rows = [
+    ['', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MiB', 'CPU ms/req', 'other CPU %'],
+    ...[
+      ['gateway (Nest)', gateway],
+      ['hand-written (Fastify)', handwritten],
+    ].map(([label, r]) => [
+      label,
+      r.requestsPerSecMean.toFixed(1),
+      String(r.latencyP50Ms),
+      String(r.latencyP99Ms),
+      String(r.non2xx),
+      String(r.errors),
+      r.rssMiB.toFixed(1),
+      r.cpuMsPerRequest?.toFixed(3) ?? '-',
+      r.otherCpuPercent.toFixed(1),
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
+  const verdict = report.pass ? 'PASS' : 'FAIL';
+  process.stdout.write(
+    [
+      '',
+      `GET ${LOBBY_PATH} — ${settings.durationS} s × ${settings.connections} connections each, after a ${settings.warmupS} s warm-up`,
+      `${report.machine.cpuModel}, ${report.machine.cores} cores shared by autocannon, both gRPC services and the server under test; node ${report.machine.node}`,
+      '',
+      line(rows[0]),
+      ...rows.slice(1).map(line),
+      '',
+      `ratio gateway / hand-written: ${report.ratio.toFixed(3)}   target ≥ ${TARGET_RATIO.toFixed(2)}   ${verdict}`,
+      ...(report.disturbed ? ['(disturbed: other processes used the CPU during a measured run; see "other CPU %")'] : []),
+      `gateway RSS after the run: ${gateway.rssMiB.toFixed(1)} MiB (peak ${gateway.peakRssMiB.toFixed(1)} MiB, ${gateway.rssIdleMiB.toFixed(1)} MiB before the load)`,
+      `hand-written RSS after the run: ${handwritten.rssMiB.toFixed(1)} MiB (peak ${handwritten.peakRssMiB.toFixed(1)} MiB, ${handwritten.rssIdleMiB.toFixed(1)} MiB before the load)`,
+      ...logSummary(report.logs),
+      '',
+      `Equal work: ${EQUAL_WORK}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+function logSummary(logs) {
+  const noisy = Object.entries(logs).filter(([, log]) => log.lines > 0);
+  if (noisy.length === 0) return ['log lines written at LOG_LEVEL=warn during the benchmark: none'];
+  return [
+    'log lines written at LOG_LEVEL=warn during the benchmark (warm-ups included):',
+    ...noisy.flatMap(([name, log]) => [
+      `  ${name}: ${log.lines}`,
+      ...Object.entries(log.messages).map(([message, count]) => `    ${String(count).padStart(6)} × ${message}`),
+    ]),
+  ];
+}
+
+async function main() {
+  const startedAt = new Date();
+  const loadBefore = loadAverage();
+  step(`settings: ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`);
+  const busyBefore = await machineBusyPercent();
+  step(`machine ${busyBefore}% busy before starting`);
+  if (busyBefore > 2 * DISTURBED_PERCENT) step('warning: other work is running on this machine; it competes for the same cores and skews the numbers');
+
+  const [playerPort, tablePort, gatewayPort, handwrittenPort] = await freePorts(4);
+  const playerAddress = `127.0.0.1:${playerPort}`;
+  const tableAddress = `127.0.0.1:${tablePort}`;
+  const secret = randomBytes(32).toString('hex');
+  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', PLAYER_SERVICE_URL: playerAddress, TABLE_SERVICE_URL: tableAddress };
+  const serverEnv = {
+    ...common,
+    HOST: '127.0.0.1',
+    JWT_SECRET: secret,
+    JWT_CLOCK_TOLERANCE_S: String(JWT_CLOCK_TOLERANCE_S),
+    REQUIRED_SOURCE_TIMEOUT_MS: String(REQUIRED_SOURCE_TIMEOUT_MS),
+    OPTIONAL_SOURCE_TIMEOUT_MS: String(OPTIONAL_SOURCE_TIMEOUT_MS),
+  };
+
+  step(`starting player-service (${playerAddress}) and table-service (${tableAddress})`);
+  const player = start('player-service', 'dist/apps/player-service/main.js', common, { cwd: ROOT });
+  const table = start('table-service', 'dist/apps/table-service/main.js', common, { cwd: ROOT });
+  await Promise.all([
+    waitForGrpcServing(player, playerAddress, PLAYER_SERVICE),
+    waitForGrpcServing(table, tableAddress, TABLE_SERVICE),
+  ]);
+
+  step(`starting the gateway (:${gatewayPort}) and the hand-written server (:${handwrittenPort})`);
+  const targets = [
+    {
+      key: 'gateway',
+      label: 'gateway',
+      url: `http://127.0.0.1:${gatewayPort}${LOBBY_PATH}`,
+      child: start('gateway', 'dist/apps/gateway/main.js', { ...serverEnv, PORT: String(gatewayPort) }, { cwd: ROOT }),
+    },
+    {
+      key: 'handwritten',
+      label: 'hand-written',
+      url: `http://127.0.0.1:${handwrittenPort}${LOBBY_PATH}`,
+      child: start('hand-written', 'bench/handwritten-lobby.mjs', { ...serverEnv, PORT: String(handwrittenPort) }, { cwd: ROOT }),
+    },
+  ];
+  const token = jwt.sign({ roles: ['player'] }, secret, { subject: 'p1', algorithm: 'HS256', expiresIn: '1h' });
+  const authorization = { authorization: `Bearer ${token}` };
+  await Promise.all(targets.map((target) => waitForHttpOk(target.child, target.url, authorization)));
+
+  const lobby = await verifySameAnswer(targets, token, 'before the runs');
+  step(`both answer 200 with the same lobby (${lobby.tables.length} tables, ${lobby.tables.flatMap((t) => t.seats).length} seated players)`);
+  const everyone = [player, table, ...targets.map((target) => target.child)];
+  for (const child of everyone) child.quiet();
+
+  const results = {};
+  for (const target of targets) {
+    results[target.key] = await measure(target, token, [player, table], everyone);
+    const other = results[target.key].otherCpuPercent;
+    if (other > DISTURBED_PERCENT) step(`warning: other processes used ${other}% of the machine's CPU during the ${target.label} run; the numbers are skewed`);
+  }
+  await verifySameAnswer(targets, token, 'after the runs');
+  await new Promise((resolve) => setTimeout(resolve, 250)); // let the last log lines arrive
+  const logs = Object.fromEntries(
+    everyone.map((child) => [child.name, { lines: child.summarised, messages: Object.fromEntries(child.messages) }]),
+  );
+
+  const ratio = round(results.gateway.requestsPerSecMean / results.handwritten.requestsPerSecMean, 3);
+  const failedRequests = Object.entries(results)
+    .filter(([, r]) => r.non2xx > 0 || r.errors > 0)
+    .map(([key, r]) => `${key}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts)`);
+  const report = {
+    date: startedAt.toISOString().slice(0, 10),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    benchmark: `GET ${LOBBY_PATH}`,
+    machine: machine(ROOT),
+    machineBusyPercentBefore: busyBefore,
+    loadAverage: { before: loadBefore, after: loadAverage() },
+    settings: {
+      ...settings,
+      requiredSourceTimeoutMs: REQUIRED_SOURCE_TIMEOUT_MS,
+      optionalSourceTimeoutMs: OPTIONAL_SOURCE_TIMEOUT_MS,
+      logLevel: 'warn',
+      order: targets.map((target) => target.key),
+    },
+    equalWork: EQUAL_WORK,
+    results,
+    logs,
+    ratio,
+    target: TARGET_RATIO,
+    pass: failedRequests.length === 0 && ratio >= TARGET_RATIO,
+    failedRequests,
+    /** Other processes took a noticeable share of the CPU during a measured run: compare with care. */
+    disturbed: Object.values(results).some((r) => r.otherCpuPercent > DISTURBED_PERCENT),
+  };
+  printReport(report);
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = `${RESULTS_DIR}${report.date}.json`;
+  // Written aside and renamed, so an interrupted run never leaves a half-written results file.
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+  step(`results written to ${file.slice(ROOT.length)}`);
+
+  if (failedRequests.length > 0) throw new Error(`requests failed during the measurement, the numbers are not valid:\n- ${failedRequests.join('\n- ')}`);
+}
+
+main().then(
+  () => finish(0),
+  (error) => finish(1, error),
+);
