@@ -43,6 +43,7 @@ const settings = {
   durationS: positiveInteger('BENCH_DURATION_S', 10),
   connections: positiveInteger('BENCH_CONNECTIONS', 50),
   warmupS: positiveInteger('BENCH_WARMUP_S', 2),
+  rounds: positiveInteger('BENCH_ROUNDS', 3),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -123,10 +124,7 @@ function ownCpuMs(children) {
   return children.reduce((sum, child) => sum + cpuTimeMs(child.pid), 0) + (user + system) / 1000;
 }
 
-async function measure(target, token, backends, everyone) {
-  const idle = memoryOf(target.child.pid);
-  step(`${target.label}: warm-up ${settings.warmupS} s`);
-  await load(target.url, token, settings.warmupS, settings.connections);
+async function measureOnce(target, token, backends, everyone) {
   step(`${target.label}: measuring ${settings.durationS} s × ${settings.connections} connections`);
   const watched = [target.child, ...backends];
   const cpuBefore = watched.map((child) => cpuTimeMs(child.pid));
@@ -141,24 +139,61 @@ async function measure(target, token, backends, everyone) {
     0,
     round((100 * (machineAfter.busyMs - machineBefore.busyMs - own)) / (machineAfter.totalMs - machineBefore.totalMs), 1),
   );
-  const completed = result.latency.totalCount;
+  return { result, serverCpuMs: cpuMs[0], backendCpuMs: cpuMs[1] + cpuMs[2], otherCpuPercent };
+}
+
+const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+/** One target's rounds folded into one result: throughput over all rounds, per-round latencies averaged. */
+function combine(target, rounds, idle) {
+  const completed = rounds.reduce((sum, round) => sum + round.result.latency.totalCount, 0);
+  const sum = (pick) => rounds.reduce((total, round) => total + pick(round), 0);
   return {
-    requestsPerSecMean: result.requests.mean,
+    requestsPerSecMean: mean(rounds.map((round) => round.result.requests.mean)),
+    requestsPerSecByRound: rounds.map((round) => round.result.requests.mean),
     requestsTotal: completed,
-    latencyMeanMs: result.latency.mean,
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    latencyMaxMs: result.latency.max,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+    latencyMeanMs: mean(rounds.map((round) => round.result.latency.mean)),
+    latencyP50Ms: mean(rounds.map((round) => round.result.latency.p50)),
+    latencyP99Ms: mean(rounds.map((round) => round.result.latency.p99)),
+    latencyMaxMs: Math.max(...rounds.map((round) => round.result.latency.max)),
+    non2xx: sum((round) => round.result.non2xx),
+    errors: sum((round) => round.result.errors),
+    timeouts: sum((round) => round.result.timeouts),
+    statusCodes: rounds.reduce((codes, round) => {
+      for (const [code, { count }] of Object.entries(round.result.statusCodeStats)) codes[code] = (codes[code] ?? 0) + count;
+      return codes;
+    }, {}),
     ...memoryOf(target.child.pid),
     rssIdleMiB: idle.rssMiB,
-    cpuMsPerRequest: completed > 0 ? round(cpuMs[0] / completed, 3) : null,
-    backendCpuMsPerRequest: completed > 0 ? round((cpuMs[1] + cpuMs[2]) / completed, 3) : null,
-    otherCpuPercent,
+    cpuMsPerRequest: completed > 0 ? round(sum((r) => r.serverCpuMs) / completed, 3) : null,
+    backendCpuMsPerRequest: completed > 0 ? round(sum((r) => r.backendCpuMs) / completed, 3) : null,
+    otherCpuPercent: Math.max(...rounds.map((round) => round.otherCpuPercent)),
   };
+}
+
+/**
+ * Both targets are warmed up before either is measured, then measured in alternating rounds
+ * (A B, B A, A B, ...): measured one after the other, the second would meet backends the first had
+ * already warmed up, and drift in the machine would land on one side only.
+ */
+async function measureAll(targets, token, backends, everyone) {
+  const idle = Object.fromEntries(targets.map((target) => [target.key, memoryOf(target.child.pid)]));
+  for (const target of targets) {
+    step(`${target.label}: warm-up ${settings.warmupS} s`);
+    await load(target.url, token, settings.warmupS, settings.connections);
+  }
+  const rounds = Object.fromEntries(targets.map((target) => [target.key, []]));
+  for (let index = 0; index < settings.rounds; index++) {
+    const order = index % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const measured = await measureOnce(target, token, backends, everyone);
+      rounds[target.key].push(measured);
+      if (measured.otherCpuPercent > DISTURBED_PERCENT) {
+        step(`warning: other processes used ${measured.otherCpuPercent}% of the machine's CPU during a ${target.label} run; the numbers are skewed`);
+      }
+    }
+  }
+  return Object.fromEntries(targets.map((target) => [target.key, combine(target, rounds[target.key], idle[target.key])]));
 }
 
 function printReport(report) {
@@ -171,8 +206,8 @@ function printReport(report) {
     ].map(([label, r]) => [
       label,
       r.requestsPerSecMean.toFixed(1),
-      String(r.latencyP50Ms),
-      String(r.latencyP99Ms),
+      r.latencyP50Ms.toFixed(1),
+      r.latencyP99Ms.toFixed(1),
       String(r.non2xx),
       String(r.errors),
       r.rssMiB.toFixed(1),
@@ -186,7 +221,7 @@ function printReport(report) {
   process.stdout.write(
     [
       '',
-      `GET ${LOBBY_PATH} — ${settings.durationS} s × ${settings.connections} connections each, after a ${settings.warmupS} s warm-up`,
+      `GET ${LOBBY_PATH} — ${settings.rounds} alternating rounds of ${settings.durationS} s × ${settings.connections} connections each, after a ${settings.warmupS} s warm-up of both`,
       `${report.machine.cpuModel}, ${report.machine.cores} cores shared by autocannon, both gRPC services and the server under test; node ${report.machine.node}`,
       '',
       line(rows[0]),
@@ -219,7 +254,9 @@ function logSummary(logs) {
 async function main() {
   const startedAt = new Date();
   const loadBefore = loadAverage();
-  step(`settings: ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`);
+  step(
+    `settings: ${settings.rounds} rounds of ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_ROUNDS, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`,
+  );
   const busyBefore = await machineBusyPercent();
   step(`machine ${busyBefore}% busy before starting`);
   if (busyBefore > 2 * DISTURBED_PERCENT) step('warning: other work is running on this machine; it competes for the same cores and skews the numbers');
@@ -270,12 +307,7 @@ async function main() {
   const everyone = [player, table, ...targets.map((target) => target.child)];
   for (const child of everyone) child.quiet();
 
-  const results = {};
-  for (const target of targets) {
-    results[target.key] = await measure(target, token, [player, table], everyone);
-    const other = results[target.key].otherCpuPercent;
-    if (other > DISTURBED_PERCENT) step(`warning: other processes used ${other}% of the machine's CPU during the ${target.label} run; the numbers are skewed`);
-  }
+  const results = await measureAll(targets, token, [player, table], everyone);
   await verifySameAnswer(targets, token, 'after the runs');
   await new Promise((resolve) => setTimeout(resolve, 250)); // let the last log lines arrive
   const logs = Object.fromEntries(

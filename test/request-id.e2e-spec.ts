@@ -39,7 +39,7 @@ describe('request ids', () => {
     expect(result.headers.get('x-request-id')).toBe(requestId);
 
     const gatewayLine = await stack!.gateway.waitForLog(completedLine(requestId), `the request line of ${requestId}`);
-    expect(gatewayLine['req']).toMatchObject({ id: requestId, method: 'GET', url: '/api/v1/lobby' });
+    expect(gatewayLine).toMatchObject({ requestId, method: 'GET', url: '/api/v1/lobby', route: '/api/v1/lobby', statusCode: 200 });
     const tableLine = await stack!.table.waitForLog(rpcLine(requestId, 'TableController.listTables'), `listTables for ${requestId}`);
     expect(tableLine['code']).toBe('OK');
     const playerLine = await stack!.player.waitForLog(

@@ -5,8 +5,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { runWithConfig } from '@portico/config';
 import { ReadinessGate } from '@portico/health';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
-import { generateRequestId, Metrics, registerHttpMetrics, REQUEST_ID_HEADER } from '@portico/observability';
-import { Logger } from 'nestjs-pino';
+import { generateRequestId, Metrics, registerHttpObservability, REQUEST_ID_HEADER } from '@portico/observability';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { gatewayEnvironment, type GatewayEnvironment } from './gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
 import { serveOpenApi } from './openapi.js';
@@ -35,7 +35,7 @@ async function start(env: GatewayEnvironment): Promise<void> {
     if (gate.draining) void reply.header('connection', 'close');
     done(null, payload);
   });
-  registerHttpMetrics(fastify, app.get(Metrics));
+  registerHttpObservability(fastify, app.get(Metrics), await app.resolve(PinoLogger));
   serveOpenApi(app);
 
   await app.listen(env.PORT, env.HOST);

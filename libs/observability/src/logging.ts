@@ -1,5 +1,4 @@
 import type { Params } from 'nestjs-pino';
-import { RequestMethod } from '@nestjs/common';
 
 export interface LoggingOptions {
   level: string;
@@ -23,15 +22,10 @@ export function pinoParams(options: LoggingOptions): Params {
     pinoHttp: {
       level: options.level,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // Fastify has already given the raw request its id (see generateRequestId); log it under a stable key.
-      customAttributeKeys: { reqId: 'requestId' },
-      quietReqLogger: true,
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      },
       ...(options.pretty && { transport: { target: 'pino-pretty', options: { singleLine: true } } }),
     },
-    // On platform-fastify >= 12.3.2 the default route pattern no longer matches; name every path explicitly.
-    forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
+    // No pino-http middleware: registerHttpObservability binds each request's logging context and writes
+    // the access log from Fastify hooks, which is much cheaper per request than a middleware through middie.
+    forRoutes: [],
   };
 }

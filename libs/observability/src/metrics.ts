@@ -40,10 +40,22 @@ export class Metrics {
     }
   }
 
+  // Label children cached per series: prom-client otherwise hashes the label object on every request.
+  private readonly httpSeries = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+
   recordHttp(method: string, route: string, statusCode: number, seconds: number): void {
-    const labels = { method, route, status_class: `${Math.floor(statusCode / 100)}xx` };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    const statusClass = `${Math.floor(statusCode / 100)}xx`;
+    const key = `${method} ${route} ${statusClass}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status_class: statusClass };
+      const counter = this.httpRequests.labels(labels);
+      const histogram = this.httpDuration.labels(labels);
+      series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+      this.httpSeries.set(key, series);
+    }
+    series.count();
+    series.observe(seconds);
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

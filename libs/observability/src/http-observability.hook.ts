@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import type { Metrics } from './metrics.js';
+
+/** Requests that matched no route share one label, so scanners cannot blow up the series count. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * Per-request observability as two Fastify hooks rather than Nest middleware and interceptors:
+ * requests that never reach a handler (404s, bad JSON, 413s, auth failures) are logged and counted
+ * too, and the hot path skips the middie round-trip that nestjs-pino's pino-http middleware takes
+ * (measured at about 15% of the gateway's CPU per request).
+ *
+ * - onRequest opens the logging context: every line logged through Nest's Logger while serving the
+ *   request carries its `requestId`.
+ * - onResponse writes the access log line and records the HTTP metrics.
+ */
+export function registerHttpObservability(fastify: FastifyInstance, metrics: Metrics, logger: PinoLogger): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    logger.runInContext(done, { bindings: { requestId: request.id } });
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const seconds = reply.elapsedTime / 1000;
+    metrics.recordHttp(request.method, route, reply.statusCode, seconds);
+    // The root logger with the id spelled out: the request's context may or may not still be active here.
+    const root = PinoLogger.root;
+    if (root.isLevelEnabled('info')) {
+      root.info(
+        {
+          requestId: request.id,
+          method: request.method,
+          url: request.url,
+          route,
+          statusCode: reply.statusCode,
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
