@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { runWithConfig } from '@portico/config';
 import { ReadinessGate } from '@portico/health';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
-import { generateRequestId, Metrics, registerHttpObservability, REQUEST_ID_HEADER } from '@portico/observability';
+import { generateRequestId, Metrics, registerHttpObservability } from '@portico/observability';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { gatewayEnvironment, type GatewayEnvironment } from './gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -25,10 +25,6 @@ async function start(env: GatewayEnvironment): Promise<void> {
 
   const gate = app.get(ReadinessGate);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
-    done();
-  });
   // Once draining, every response closes its connection: a keep-alive client would otherwise hold the
   // socket open and app.close() could not finish.
   fastify.addHook('onSend', (_request, reply, payload, done) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Metrics } from './metrics.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 /** Requests that matched no route share one label, so scanners cannot blow up the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -11,12 +12,13 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * too, and the hot path skips the middie round-trip that nestjs-pino's pino-http middleware takes
  * (measured at about 15% of the gateway's CPU per request).
  *
- * - onRequest opens the logging context: every line logged through Nest's Logger while serving the
- *   request carries its `requestId`.
+ * - onRequest echoes the request id in the response header and opens the logging context: every line
+ *   logged through Nest's Logger while serving the request carries its `requestId`.
  * - onResponse writes the access log line and records the HTTP metrics.
  */
 export function registerHttpObservability(fastify: FastifyInstance, metrics: Metrics, logger: PinoLogger): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
     logger.runInContext(done, { bindings: { requestId: request.id } });
   });
   fastify.addHook('onResponse', (request, reply, done) => {
