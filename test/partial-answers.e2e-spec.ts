@@ -117,6 +117,21 @@ describe('without player-service', () => {
       expect(result.elapsedMs).toBeLessThan(ANSWER_BOUND_MS);
     });
 
+    it("logs the failed source under the request's id, and keeps the backend's address out of the answer", async () => {
+      const requestId = `partial-${Date.now()}`;
+      const result = await call<Lobby>(base, '/api/v1/lobby', { headers: { ...caller, 'x-request-id': requestId } });
+
+      expect(result.body.partial, result.text).toBe(true);
+      expect(result.text).not.toContain(stack!.playerAddress);
+      expect(result.text).not.toMatch(/ECONNREFUSED|No connection established/);
+      // Logged through Nest's Logger deep inside the aggregation: the request context carries the id there.
+      const warning = await stack!.gateway.waitForLog(
+        (line) => line.msg === 'optional source failed; answering partial' && line['requestId'] === requestId,
+        `the players failure logged under ${requestId}`,
+      );
+      expect(warning['source']).toBe('players');
+    });
+
     it('a table read is partial too, the table itself intact', async () => {
       const result = await call<TableDetail>(base, '/api/v1/tables/t3', { headers: caller });
 
@@ -133,6 +148,7 @@ describe('without player-service', () => {
       const problem = expectProblem(result, 503, 'upstream-unavailable');
       expect(problem.instance).toBe('/api/v1/me');
       expect(problem.detail).toContain('player');
+      expect(result.text).not.toContain(stack!.playerAddress);
     });
 
     it('/health/ready is a 503 problem naming player-service', async () => {
@@ -149,6 +165,8 @@ describe('without player-service', () => {
       expect(problem.detail).not.toContain('table-service');
       const checks = (problem as unknown as { checks: Readiness['details'] }).checks;
       expect(checks['player-service']?.status).toBe('down');
+      // Readiness is public: the reason names a status, never an internal address.
+      expect(result.text).not.toContain(stack!.playerAddress);
       expect(checks['table-service']?.status).toBe('up');
     });
   });
