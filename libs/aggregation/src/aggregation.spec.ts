@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { ProblemException } from '@portico/errors';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Aggregation, type SourceContext } from './aggregation.js';
 
 const after =
@@ -150,6 +150,24 @@ describe('Aggregation', () => {
     );
     expect(started).toBe(false);
     expect(value).toBeUndefined();
+  });
+
+  it('reports the deadline the same way when the transport notices it first', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const aggregation = new Aggregation();
+      let failCall!: (error: Error) => void;
+      const pending = aggregation.optional('players', () => new Promise((_, reject) => (failCall = reject)), { deadlineMs: 300 });
+      // The gRPC deadline (the same 300 ms) fires before the aggregation's own timer gets its turn.
+      vi.setSystemTime(Date.now() + 300);
+      failCall(grpcError(status.DEADLINE_EXCEEDED, 'Deadline exceeded after 0.300s'));
+      expect(await pending).toBeUndefined();
+      expect(aggregation.complete({}).errors).toEqual([
+        { source: 'players', status: 504, detail: 'players did not answer within 300 ms' },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('still answers on time when a source ignores cancellation', async () => {

@@ -91,6 +91,9 @@ export class Aggregation {
     if (this.abortReason !== undefined) return Promise.reject(this.abortReason);
     const controller = new AbortController();
     this.running.add(controller);
+    // The transport usually carries the same deadline (gRPC does) and may notice it first; a failure
+    // once the deadline has passed is reported as the deadline, whichever timer fired first.
+    const expiresAt = Date.now() + deadlineMs;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => controller.abort(new SourceDeadlineError(source, deadlineMs)), deadlineMs);
       const settle = () => {
@@ -114,7 +117,7 @@ export class Aggregation {
         },
         (error: unknown) => {
           settle();
-          reject(asError(error));
+          reject(Date.now() >= expiresAt ? new SourceDeadlineError(source, deadlineMs) : asError(error));
         },
       );
     });
