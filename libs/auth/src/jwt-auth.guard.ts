@@ -1,26 +1,12 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { ProblemException } from '@portico/errors';
+import { unauthorized } from './auth-problems.js';
 import { IS_PUBLIC } from './decorators.js';
 import type { Principal } from './principal.js';
 
 // passport-jwt reports a missing header with this exact message.
 const NO_TOKEN = 'No auth token';
-
-function unauthorized(detail: string, tokenPresented: boolean): ProblemException {
-  // RFC 6750: name the error only when a token was presented.
-  const challenge = tokenPresented
-    ? `Bearer realm="portico", error="invalid_token", error_description="${detail.replaceAll('"', "'")}"`
-    : 'Bearer realm="portico"';
-  return new ProblemException({
-    status: 401,
-    slug: 'unauthorized',
-    title: 'Unauthorized',
-    detail,
-    headers: { 'www-authenticate': challenge },
-  });
-}
 
 /** Global guard: every route needs a valid bearer token unless it is marked `@Public()`. */
 @Injectable()

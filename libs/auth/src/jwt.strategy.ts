@@ -1,56 +1,41 @@
-import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { passportJwtSecret } from 'jwks-rsa';
-import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
-import { AUTH_OPTIONS, type AuthOptions, type KeySource } from './auth-options.js';
-import { rolesFrom, type Principal } from './principal.js';
+import jwt from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
+import { principalFromClaims, type Principal } from './principal.js';
+import { TokenVerifier } from './token-verifier.js';
 
-export class TokenRejected extends Error {}
-
-type KeyOptions = { secretOrKey: string | Buffer } | { secretOrKeyProvider: SecretOrKeyProvider };
-
-function keyOptions(keys: KeySource): KeyOptions {
-  switch (keys.kind) {
-    case 'secret':
-      // A ready KeyObject: given a string, jsonwebtoken first tries (and fails) to parse it as a public
-      // key on every verification, a measurable cost per request. passport-jwt hands the key through as is.
-      return { secretOrKey: createSecretKey(Buffer.from(keys.secret, 'utf8')) as unknown as Buffer };
-    case 'public-key':
-      return { secretOrKey: keys.publicKey };
-    case 'jwks':
-      // Keys are cached; an unknown `kid` triggers a refetch, itself rate-limited so forged kids cannot hammer the issuer.
-      return {
-        secretOrKeyProvider: passportJwtSecret({
-          jwksUri: keys.jwksUri,
-          cache: true,
-          cacheMaxAge: 10 * 60_000,
-          rateLimit: true,
-          jwksRequestsPerMinute: 10,
-          timeout: 5_000,
-        }),
-      };
-  }
-}
-
+/** The REST guard's strategy; keys and verification options come from the shared TokenVerifier. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(@Inject(AUTH_OPTIONS) private readonly options: AuthOptions) {
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+    verifier: TokenVerifier,
+  ) {
+    const { keys, verifyOptions } = verifier;
+    const { algorithms, issuer, audience, clockTolerance } = verifyOptions;
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      algorithms: options.algorithms,
-      ...(options.issuer !== undefined && { issuer: options.issuer }),
-      ...(options.audience !== undefined && { audience: options.audience }),
-      jsonWebTokenOptions: { clockTolerance: options.clockToleranceSeconds },
-      ...keyOptions(options.keys),
+      algorithms,
+      ...(issuer !== undefined && { issuer: issuer as string }),
+      ...(audience !== undefined && { audience: audience as string }),
+      jsonWebTokenOptions: { clockTolerance },
+      // passport-jwt hands a KeyObject through to jsonwebtoken as is, so the key is parsed once.
+      ...(keys.fixed
+        ? { secretOrKey: keys.fixed as unknown as Buffer }
+        : {
+            secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: unknown, key?: string) => void) => {
+              keys.forKeyId(jwt.decode(rawJwt, { complete: true })?.header.kid).then(
+                (key) => done(null, key as string),
+                (error: unknown) => done(error),
+              );
+            },
+          }),
     });
   }
 
   validate(payload: Record<string, unknown>): Principal {
-    // jsonwebtoken checks `exp` only when present; a token that never expires is refused here.
-    if (typeof payload['exp'] !== 'number') throw new TokenRejected('token has no exp claim');
-    const sub = payload['sub'];
-    if (typeof sub !== 'string' || sub === '') throw new TokenRejected('token has no sub claim');
-    return { sub, roles: rolesFrom(payload[this.options.rolesClaim]), claims: payload };
+    return principalFromClaims(payload, this.options.rolesClaim);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ProblemException } from '@portico/errors';
 import type { FastifyRequest } from 'fastify';
+import { requireAnyRole } from './auth-problems.js';
 import { REQUIRED_ROLES } from './decorators.js';
 import type { Principal } from './principal.js';
 
@@ -15,14 +15,7 @@ export class RolesGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    if (!required || required.length === 0) return true;
-    const principal = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>().user;
-    if (principal && required.some((role) => principal.roles.includes(role))) return true;
-    throw new ProblemException({
-      status: 403,
-      slug: 'forbidden',
-      title: 'Forbidden',
-      detail: `requires one of the roles: ${required.join(', ')}`,
-    });
+    requireAnyRole(context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>().user, required ?? []);
+    return true;
   }
 }

@@ -17,7 +17,8 @@ export class ProblemFilter implements ExceptionFilter {
 
 const logger = new Logger('ProblemFilter');
 
-function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/** Answers with the problem+json form of any error; also for Fastify routes outside Nest's pipeline. */
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { problem, headers } = toProblemResponse(error, {
     requestId: String(request.id),
     instance: request.url.split('?', 1)[0] ?? request.url,

@@ -1,0 +1,59 @@
+import { ProblemException } from '@portico/errors';
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import { TokenVerifier } from './token-verifier.js';
+
+const SECRET = 'unit-test-secret-of-enough-length';
+const verifier = new TokenVerifier({
+  keys: { kind: 'secret', secret: SECRET },
+  algorithms: ['HS256'],
+  audience: 'portico',
+  rolesClaim: 'roles',
+  clockToleranceSeconds: 0,
+});
+
+function sign(claims: object, options: jwt.SignOptions = {}): string {
+  return jwt.sign(claims, SECRET, { algorithm: 'HS256', subject: 'p1', audience: 'portico', expiresIn: 60, ...options });
+}
+
+async function problemOf(authorization: string | undefined): Promise<ProblemException['problem']> {
+  const error: unknown = await verifier.authenticate(authorization).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ProblemException);
+  return (error as ProblemException).problem;
+}
+
+describe('TokenVerifier', () => {
+  it('turns a valid bearer token into the principal', async () => {
+    const principal = await verifier.authenticate(`Bearer ${sign({ roles: ['admin'] })}`);
+    expect(principal).toMatchObject({ sub: 'p1', roles: ['admin'] });
+  });
+
+  it('asks for a token without naming an error when none is presented', async () => {
+    for (const header of [undefined, '', 'Basic abc', 'Bearer']) {
+      const problem = await problemOf(header);
+      expect(problem.status).toBe(401);
+      expect(problem.detail).toBe('a bearer token is required');
+      expect(problem.headers?.['www-authenticate']).toBe('Bearer realm="portico"');
+    }
+  });
+
+  it('refuses expired, foreign, mis-addressed and exp-less tokens with the reason', async () => {
+    const cases: Array<[string, string]> = [
+      [sign({}, { expiresIn: -10 }), 'jwt expired'],
+      [jwt.sign({}, 'another-secret-of-enough-length', { algorithm: 'HS256', subject: 'p1', audience: 'portico', expiresIn: 60 }), 'invalid signature'],
+      [sign({}, { audience: 'elsewhere' }), 'jwt audience invalid. expected: portico'],
+      [jwt.sign({ sub: 'p1', aud: 'portico' }, SECRET, { algorithm: 'HS256' }), 'token has no exp claim'],
+      [sign({}, { algorithm: 'HS512' }), 'invalid algorithm'],
+      ['not-a-jwt', 'jwt malformed'],
+    ];
+    for (const [token, detail] of cases) {
+      const problem = await problemOf(`Bearer ${token}`);
+      expect(problem.status).toBe(401);
+      expect(problem.detail).toBe(detail);
+      expect(problem.headers?.['www-authenticate']).toContain('error="invalid_token"');
+    }
+  });
+});
