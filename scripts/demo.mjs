@@ -1,4 +1,5 @@
-// `npm start`: the whole demo (both gRPC services and the gateway) on embedded defaults.
+// `npm start`: the whole demo (both gRPC services, two HTTP echo upstreams for the example route file,
+// and the gateway) on embedded defaults.
 // Each app reads the same environment it would in production, so REDIS_URL, PORT and the rest apply here too.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,15 +8,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // A local .env (see .env.example) applies to every app; variables already set in the shell win.
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-const APPS = ['player-service', 'table-service', 'gateway'];
+// The example route file proxies /api/echo/* to the two echo upstreams started below.
+process.env.ROUTES_FILE ??= 'config/routes.example.yaml';
+
+const APPS = [
+  ['player-service', 'dist/apps/player-service/main.js'],
+  ['table-service', 'dist/apps/table-service/main.js'],
+  ['echo-a', 'scripts/demo-upstream.mjs', 'echo-a', '4001'],
+  ['echo-b', 'scripts/demo-upstream.mjs', 'echo-b', '4002'],
+  ['gateway', 'dist/apps/gateway/main.js'],
+];
 const port = process.env.PORT ?? '3000';
 const children = new Map();
 let stopping = false;
 
-function start(app) {
+function start([app, script, ...args]) {
   // Own process group: a terminal's Ctrl-C reaches only this script, which then signals each app exactly once
   // (a second signal would cut an app's drain short).
-  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`], { stdio: 'inherit', env: process.env, detached: true });
+  const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit', env: process.env, detached: true });
   children.set(app, child);
   child.on('exit', (code, signal) => {
     children.delete(app);
@@ -71,6 +81,8 @@ Portico demo is up.
   Try:
     curl -H "authorization: Bearer $TOKEN" ${base}/api/v1/lobby
     curl -H "authorization: Bearer $TOKEN" -X POST ${base}/api/v1/tables/t4/join
+    curl ${base}/api/echo/public/hello                      (route file: config/routes.example.yaml)
+    curl -H "authorization: Bearer $TOKEN" ${base}/admin/upstreams
   Ctrl-C stops everything.
 `);
 } else if (!stopping) {

@@ -1,4 +1,5 @@
-import { grpcAddress, logLevel, milliseconds, port, redisUrl } from '@portico/config';
+import { booleanFlag, grpcAddress, logLevel, milliseconds, port, redisUrl } from '@portico/config';
+import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
 import { z } from 'zod';
 
@@ -8,6 +9,18 @@ export const DEV_JWT_SECRET = 'portico-dev-secret-do-not-use-in-production';
 const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'] as const;
 
 const optionalText = z.string().min(1).optional();
+
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value, context) => {
+    try {
+      return compileTrustProxy(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -26,6 +39,10 @@ const fields = z.object({
   JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
   JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(5),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  TRUST_PROXY: trustProxy,
+  ROUTES_FILE: optionalText,
+  ROUTES_WATCH: booleanFlag(true),
+  PROXY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1).default(104_857_600),
   REQUIRED_SOURCE_TIMEOUT_MS: milliseconds(2_000),
   OPTIONAL_SOURCE_TIMEOUT_MS: milliseconds(800),
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),

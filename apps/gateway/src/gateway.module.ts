@@ -5,6 +5,7 @@ import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
 import { HealthModule } from '@portico/health';
 import { ObservabilityModule } from '@portico/observability';
 import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
+import { RoutingModule, type RouteFile } from '@portico/routing';
 import type { Redis } from 'ioredis';
 import { BackendReadiness, BackendsModule } from './backends/backends.module.js';
 import { authOptions, type GatewayEnvironment } from './gateway-config.js';
@@ -13,6 +14,7 @@ import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
 import { MeController } from './me/me.controller.js';
 import { MetricsController } from './operations/metrics.controller.js';
+import { RESERVED_PREFIXES } from './routes.js';
 import { SourceDeadlines } from './source-deadlines.js';
 import { GetTable, JoinTable, LeaveTable, TableDetailAssembler } from './tables/table-use-cases.js';
 import { TablesController } from './tables/tables.controller.js';
@@ -20,7 +22,7 @@ import { TablesController } from './tables/tables.controller.js';
 /** Composes the platform modules with the example domain's endpoints; all behaviour lives in the libs. */
 @Module({})
 export class GatewayModule {
-  static forRoot(env: GatewayEnvironment): DynamicModule {
+  static forRoot(env: GatewayEnvironment, routes: RouteFile | undefined): DynamicModule {
     return {
       module: GatewayModule,
       imports: [
@@ -28,6 +30,14 @@ export class GatewayModule {
         AuthModule.forRoot(authOptions(env)),
         RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
         BackendsModule.forRoot({ player: env.PLAYER_SERVICE_URL, table: env.TABLE_SERVICE_URL }),
+        RoutingModule.forRoot({
+          routesFile: env.ROUTES_FILE,
+          initial: routes,
+          watch: env.ROUTES_WATCH,
+          bodyLimitBytes: env.PROXY_BODY_LIMIT_BYTES,
+          reservedPrefixes: RESERVED_PREFIXES,
+          trustProxy: env.TRUST_PROXY,
+        }),
         HealthModule.forRoot({
           checks: {
             inject: [BackendReadiness, REDIS],

@@ -6,21 +6,25 @@ import { runWithConfig } from '@portico/config';
 import { ReadinessGate } from '@portico/health';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
 import { generateRequestId, Metrics, registerHttpObservability } from '@portico/observability';
+import { EdgeProxy, mediaTypeVersioning } from '@portico/routing';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { gatewayEnvironment, type GatewayEnvironment } from './gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
+import { loadRoutes } from './routes.js';
 import { serveOpenApi } from './openapi.js';
 
 async function start(env: GatewayEnvironment): Promise<void> {
+  const routes = await loadRoutes(env);
   const adapter = new FastifyAdapter({
     genReqId: generateRequestId,
     bodyLimit: env.BODY_LIMIT_BYTES,
-    // Client addresses are only taken from X-Forwarded-For once trusted proxies are configured (edge routing).
-    trustProxy: false,
+    // X-Forwarded-* only from the peers TRUST_PROXY names: anyone else could spoof their address.
+    trustProxy: env.TRUST_PROXY,
+    rewriteUrl: mediaTypeVersioning('/api', 'portico'),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, routes), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('api', { exclude: ['health/*path', 'metrics'] });
+  app.setGlobalPrefix('api', { exclude: ['health/*path', 'metrics', 'admin/*path'] });
   app.enableVersioning({ type: VersioningType.URI });
 
   const gate = app.get(ReadinessGate);
@@ -32,6 +36,8 @@ async function start(env: GatewayEnvironment): Promise<void> {
     done(null, payload);
   });
   registerHttpObservability(fastify, app.get(Metrics), await app.resolve(PinoLogger));
+  const edge = app.get(EdgeProxy);
+  edge.register(fastify);
   serveOpenApi(app);
 
   await app.listen(env.PORT, env.HOST);
@@ -45,6 +51,7 @@ async function start(env: GatewayEnvironment): Promise<void> {
     async () => {
       gate.beginDrain();
       await delay(env.SHUTDOWN_DRAIN_DELAY_MS);
+      edge.closeTunnels();
       await app.close();
     },
     { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },

@@ -1,10 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import type { Metrics } from './metrics.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 /** Requests that matched no route share one label, so scanners cannot blow up the series count. */
 export const UNMATCHED_ROUTE = 'unmatched';
+
+const ROUTE_LABEL = Symbol('portico.routeLabel');
+type Labelled = FastifyRequest & { [ROUTE_LABEL]?: string };
+
+/**
+ * Names the route a request was served by, for handlers that serve many routes behind one Fastify
+ * route (the edge proxy's catch-all): metrics and access logs then tell its routes apart.
+ */
+export function labelRoute(request: FastifyRequest, label: string): void {
+  (request as Labelled)[ROUTE_LABEL] = label;
+}
 
 /**
  * Per-request observability as two Fastify hooks rather than Nest middleware and interceptors:
@@ -22,7 +33,7 @@ export function registerHttpObservability(fastify: FastifyInstance, metrics: Met
     logger.runInContext(done, { bindings: { requestId: request.id } });
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const route = (request as Labelled)[ROUTE_LABEL] ?? request.routeOptions.url ?? UNMATCHED_ROUTE;
     const seconds = reply.elapsedTime / 1000;
     metrics.recordHttp(request.method, route, reply.statusCode, seconds);
     // The root logger with the id spelled out: the request's context may or may not still be active here.

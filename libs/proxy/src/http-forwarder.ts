@@ -1,0 +1,188 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { finished, type Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ProblemException } from '@portico/errors';
+import { backoffDelayMs, type Lease, type Target, type UpstreamPool } from '@portico/upstream';
+import type { Dispatcher } from 'undici';
+import { hasRequestBody, limitedBody } from './body-limit.js';
+import type { HeaderMap } from './hop-by-hop.js';
+import type { HttpUpstream } from './http-upstream.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
+import { classifyForwardFailure, type ClassifiedFailure } from './upstream-failure.js';
+
+/** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+/** Upstream answers that say "try elsewhere" rather than "this request is wrong". */
+const RETRY_ON_STATUS = new Set([502, 503, 504]);
+
+export interface ForwardRequest {
+  raw: IncomingMessage;
+  method: Dispatcher.HttpMethod;
+  /** Path and query to request from the target, before the target's own base path. */
+  path: string;
+  /** End-to-end headers to send, already transformed; Host is added per target. */
+  headers: HeaderMap;
+  /** The client's Host, sent on when the upstream preserves it. */
+  host: string | undefined;
+  /** Balancing key for ip-hash: the client address. */
+  clientKey: string;
+  timeoutMs: number;
+  retryAttempts: number;
+  /** Retry POST and PATCH too (the route declared its handler safe to repeat). */
+  retryNonIdempotent: boolean;
+  bodyLimitBytes: number;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface ForwardResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: Readable;
+}
+
+function retryAfter(pool: UpstreamPool): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(pool.retryAfterMs() / 1000))) };
+}
+
+function unavailable(pool: UpstreamPool): ProblemException {
+  return new ProblemException({
+    status: 503,
+    slug: 'unavailable',
+    title: 'Service unavailable',
+    detail: `${pool.name} has no available target`,
+    headers: retryAfter(pool),
+  });
+}
+
+/**
+ * Forwards one request to an upstream: picks a target with the upstream's balancer, streams the body
+ * through, and retries on another target where that is safe (no body sent yet, an idempotent method
+ * or a route that allows it) and the retry budget has room, all within one deadline.
+ */
+export class HttpForwarder {
+  constructor(private readonly metrics: ProxyMetrics) {}
+
+  async forward(upstream: HttpUpstream, request: ForwardRequest): Promise<ForwardResponse> {
+    const { pool, budget, spec } = upstream;
+    const deadline = performance.now() + request.timeoutMs;
+    const bodyless = !hasRequestBody(request.raw);
+    // A streamed body is consumed by the first attempt; it cannot be sent twice.
+    const canRetry = bodyless && (request.retryNonIdempotent || IDEMPOTENT.has(request.method));
+    const maxAttempts = canRetry ? 1 + request.retryAttempts : 1;
+    budget.recordRequest();
+    const tried = new Set<Target>();
+    let lastFailure: ClassifiedFailure | undefined;
+
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) {
+        this.metrics.retry(upstream.name);
+        const pause = Math.min(
+          backoffDelayMs(attempt - 1, spec.retries.backoffMs, spec.retries.maxBackoffMs),
+          deadline - performance.now() - 1,
+        );
+        if (pause > 0) await delay(pause, undefined, { signal: request.signal });
+      }
+      const leased = this.lease(pool, request.clientKey, tried);
+      if (!leased) {
+        this.metrics.refused(upstream.name, pool.targets.some((target) => target.circuit === 'open') ? 'circuit_open' : 'no_target');
+        if (lastFailure) break;
+        throw unavailable(pool);
+      }
+      const { target, lease } = leased;
+      tried.add(target);
+      const endpoint = upstream.endpoint(target);
+      const started = performance.now();
+      const remaining = Math.max(1, deadline - started);
+      try {
+        const response = await endpoint.client.request({
+          method: request.method,
+          path: endpoint.basePath + request.path,
+          headers: { ...request.headers, host: spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host },
+          body: bodyless ? null : limitedBody(request.raw, request.bodyLimitBytes),
+          signal: request.signal,
+          headersTimeout: remaining,
+          bodyTimeout: request.timeoutMs,
+        });
+        const seconds = (performance.now() - started) / 1000;
+        if (response.statusCode < 500) {
+          this.metrics.attempt(upstream.name, target.address, 'success', seconds);
+          return this.streamed(response, lease, request.signal);
+        }
+        lease.fail();
+        this.metrics.attempt(upstream.name, target.address, 'http_5xx', seconds);
+        if (RETRY_ON_STATUS.has(response.statusCode) && attempt < maxAttempts && budget.tryRetry()) {
+          await response.body.dump();
+          lastFailure = undefined;
+          continue;
+        }
+        return response;
+      } catch (error) {
+        const failure = classifyForwardFailure(error, upstream.name);
+        const seconds = (performance.now() - started) / 1000;
+        if (request.signal.aborted || failure.outcome === 'cancelled') {
+          lease.release();
+          this.metrics.attempt(upstream.name, target.address, 'cancelled', seconds);
+          throw classifyForwardFailure(Object.assign(new Error('client went away'), { code: 'ABORT_ERR' }), upstream.name).problem();
+        }
+        lease.fail();
+        this.metrics.attempt(upstream.name, target.address, failure.outcome, seconds);
+        lastFailure = failure;
+        if (!(failure.retryable && attempt < maxAttempts && budget.tryRetry())) break;
+      }
+    }
+    throw lastFailure ? lastFailure.problem() : unavailable(pool);
+  }
+
+  /** Sends a shadow copy of a request without a body; its answer and any failure are discarded. */
+  mirror(upstream: HttpUpstream, request: Omit<ForwardRequest, 'signal'>): void {
+    const leased = this.lease(upstream.pool, request.clientKey, new Set());
+    if (!leased) {
+      this.metrics.mirror(upstream.name, 'no_target');
+      return;
+    }
+    const endpoint = upstream.endpoint(leased.target);
+    endpoint.client
+      .request({
+        method: request.method,
+        path: endpoint.basePath + request.path,
+        headers: { ...request.headers, host: endpoint.host },
+        headersTimeout: request.timeoutMs,
+        bodyTimeout: request.timeoutMs,
+      })
+      .then(async (response) => {
+        await response.body.dump();
+        if (response.statusCode >= 500) leased.lease.fail();
+        else leased.lease.succeed();
+        this.metrics.mirror(upstream.name, response.statusCode >= 500 ? 'http_5xx' : 'success');
+      })
+      .catch((error: unknown) => {
+        leased.lease.fail();
+        this.metrics.mirror(upstream.name, classifyForwardFailure(error, upstream.name).outcome);
+      });
+  }
+
+  private lease(pool: UpstreamPool, key: string, tried: ReadonlySet<Target>): { target: Target; lease: Lease } | undefined {
+    const refused = new Set(tried);
+    // Each pass either leases a target or rules one out, so this ends after at most one pass per target.
+    for (let pass = 0; pass <= pool.targets.length; pass++) {
+      // Prefer a target this request has not tried yet, but fall back to a tried one rather than fail.
+      const target = pool.pick({ key, exclude: refused }) ?? (pass === 0 && tried.size > 0 ? pool.pick({ key }) : undefined);
+      if (!target) return undefined;
+      const lease = pool.acquire(target);
+      if (lease) return { target, lease };
+      refused.add(target);
+    }
+    return undefined;
+  }
+
+  /** The response with its lease settled when the body ends: a reset mid-body counts against the target. */
+  private streamed(response: Dispatcher.ResponseData, lease: Lease, signal: AbortSignal): ForwardResponse {
+    finished(response.body, (error) => {
+      if (!error) lease.succeed();
+      else if (signal.aborted) lease.release();
+      else lease.fail();
+    });
+    return response;
+  }
+}

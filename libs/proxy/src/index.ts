@@ -1,0 +1,10 @@
+export { hasRequestBody } from './body-limit.js';
+export { forwardingHeaders, type ClientOrigin } from './forwarded.js';
+export { applyHeaderRules, type HeaderRules } from './header-rules.js';
+export { endToEndHeaders, type HeaderMap } from './hop-by-hop.js';
+export { HttpForwarder, type ForwardRequest, type ForwardResponse } from './http-forwarder.js';
+export { HttpUpstream, type HttpUpstreamSpec, type TargetEndpoint } from './http-upstream.js';
+export { ProxyMetrics } from './proxy-metrics.js';
+export { BodyTooLarge, classifyForwardFailure, type ClassifiedFailure, type ForwardOutcome } from './upstream-failure.js';
+export { openWebSocketTunnel, refuseUpgrade, type TunnelRequest } from './websocket-tunnel.js';
+export { compileTrustProxy, type TrustProxy } from './trust-proxy.js';

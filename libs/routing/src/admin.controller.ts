@@ -1,0 +1,112 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@portico/auth';
+import { ApiProblemResponses, ProblemException } from '@portico/errors';
+import {
+  ReloadResultSchema,
+  RouteListSchema,
+  UpstreamListSchema,
+  type ReloadResult,
+  type RouteList,
+  type UpstreamList,
+} from './admin.schema.js';
+import type { RouteFileIssue } from './route-file.js';
+import { RouteRegistry, type RouteChange } from './route-registry.js';
+
+function rejected(detail: string, issues: readonly RouteFileIssue[]): ProblemException {
+  return new ProblemException({
+    status: 422,
+    slug: 'invalid-routes',
+    title: 'Invalid routes',
+    detail,
+    errors: issues.map((issue) => ({
+      field: issue.path,
+      message: issue.line === undefined ? issue.message : `${issue.message} (line ${issue.line}, column ${issue.column ?? 1})`,
+    })),
+  });
+}
+
+/** Runtime view and control of the route table; admins only. */
+@ApiTags('admin')
+@Roles('admin')
+@ApiProblemResponses(401, 403)
+@Controller('admin')
+export class AdminController {
+  constructor(private readonly registry: RouteRegistry) {}
+
+  @Get('routes')
+  @ApiOperation({ summary: 'The live routes, in match order' })
+  @ApiOkResponse({ standardSchema: RouteListSchema, description: 'The live route table' })
+  routes(): RouteList {
+    const live = this.registry.live;
+    return {
+      version: live.version,
+      loadedAt: live.loadedAt.toISOString(),
+      routes: live.table.routes.map((route) => ({
+        id: route.id,
+        source: this.registry.isRuntimeRoute(route.id) ? 'admin' : 'file',
+        spec: route.spec as unknown as Record<string, unknown>,
+      })),
+    };
+  }
+
+  @Get('upstreams')
+  @ApiOperation({ summary: 'Upstreams with each target’s health, circuit state and in-flight requests' })
+  @ApiOkResponse({ standardSchema: UpstreamListSchema, description: 'Every upstream of the live table' })
+  upstreams(): UpstreamList {
+    return {
+      upstreams: [...this.registry.live.upstreams.values()].map((upstream) => ({
+        name: upstream.name,
+        balancer: upstream.spec.balancer,
+        targets: upstream.pool.targets.map((target) => ({
+          url: target.address,
+          weight: target.weight,
+          health: target.health,
+          circuit: target.circuit,
+          inFlight: target.inFlight,
+        })),
+      })),
+    };
+  }
+
+  @Put('routes/:id')
+  @ApiOperation({
+    summary: 'Add or replace a route at runtime',
+    description: 'The route is validated like a route file entry; it applies at once and survives file reloads until deleted.',
+  })
+  @ApiParam({ name: 'id', description: 'Route id', example: 'echo' })
+  @ApiBody({ description: 'A route, in the route file’s shape (its `id` is taken from the path)', schema: { type: 'object' } })
+  @ApiOkResponse({ standardSchema: RouteListSchema, description: 'The live routes after the change' })
+  @ApiProblemResponses(422)
+  putRoute(@Param('id') id: string, @Body() body: unknown): RouteList {
+    this.ensure(this.registry.putRoute(id, body), `route ${id} was not applied`);
+    return this.routes();
+  }
+
+  @Delete('routes/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a route at runtime', description: 'Also hides a route the file defines, until the file is edited and the route is put back.' })
+  @ApiParam({ name: 'id', description: 'Route id', example: 'echo' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblemResponses(404)
+  deleteRoute(@Param('id') id: string): void {
+    if (!this.registry.deleteRoute(id)) {
+      throw new ProblemException({ status: 404, slug: 'not-found', title: 'Not found', detail: `no route ${id}` });
+    }
+  }
+
+  @Post('reload')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Re-read the route file', description: 'An invalid file is refused with every problem listed; the live table keeps serving.' })
+  @ApiOkResponse({ standardSchema: ReloadResultSchema, description: 'The table now serving' })
+  @ApiProblemResponses(422)
+  async reload(): Promise<ReloadResult> {
+    this.ensure(await this.registry.reload(), 'the route file was rejected; the previous routes keep serving');
+    const live = this.registry.live;
+    return { version: live.version, routes: live.table.routes.length, upstreams: live.upstreams.size };
+  }
+
+  private ensure(change: RouteChange, detail: string): void {
+    if (!change.ok) throw rejected(detail, change.issues);
+  }
+}

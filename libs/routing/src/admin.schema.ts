@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const TargetState = z
+  .object({
+    url: z.string(),
+    weight: z.number().int(),
+    health: z.enum(['healthy', 'unhealthy', 'unknown']),
+    circuit: z.enum(['closed', 'open', 'half-open']),
+    inFlight: z.number().int(),
+  })
+  .meta({ id: 'TargetState' });
+
+export const UpstreamListSchema = z
+  .object({
+    upstreams: z.array(
+      z.object({
+        name: z.string(),
+        balancer: z.string(),
+        targets: z.array(TargetState),
+      }),
+    ),
+  })
+  .meta({ id: 'UpstreamList' });
+
+export const RouteListSchema = z
+  .object({
+    version: z.number().int().describe('Increases with every applied reload or change'),
+    loadedAt: z.iso.datetime(),
+    routes: z.array(
+      z.object({
+        id: z.string(),
+        source: z.enum(['file', 'admin']).describe('admin: added or replaced through this API; survives file reloads'),
+        spec: z.record(z.string(), z.unknown()).describe('The route as the table holds it, defaults filled in'),
+      }),
+    ),
+  })
+  .meta({ id: 'RouteList' });
+
+export const ReloadResultSchema = z
+  .object({ version: z.number().int(), routes: z.number().int(), upstreams: z.number().int() })
+  .meta({ id: 'ReloadResult' });
+
+export type UpstreamList = z.infer<typeof UpstreamListSchema>;
+export type RouteList = z.infer<typeof RouteListSchema>;
+export type ReloadResult = z.infer<typeof ReloadResultSchema>;

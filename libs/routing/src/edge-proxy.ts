@@ -1,0 +1,312 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { requireAnyRole, TokenVerifier, type Principal } from '@portico/auth';
+import { ProblemException, sendProblem, toProblemResponse } from '@portico/errors';
+import { labelRoute, Metrics, REQUEST_ID_HEADER, requestIdFor } from '@portico/observability';
+import {
+  applyHeaderRules,
+  classifyForwardFailure,
+  endToEndHeaders,
+  forwardingHeaders,
+  HttpForwarder,
+  openWebSocketTunnel,
+  ProxyMetrics,
+  refuseUpgrade,
+  type ClientOrigin,
+  type HeaderMap,
+  type HttpUpstream,
+} from '@portico/proxy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import proxyAddr from 'proxy-addr';
+import type { Dispatcher } from 'undici';
+import { RouteRegistry } from './route-registry.js';
+import type { RouteSpec } from './route-file.js';
+import type { RouteMatch, RouteRequest } from './route-table.js';
+import { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
+
+/**
+ * Headers the proxy writes itself. Client-sent copies are dropped first, so a client can neither
+ * spoof its address nor claim an identity: x-portico-* carry the verified principal.
+ */
+const GATEWAY_OWNED = new Set([
+  'host',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-portico-sub',
+  'x-portico-roles',
+  REQUEST_ID_HEADER,
+]);
+const NOTHING_OWNED = new Set<string>();
+const METHODS: Dispatcher.HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+function queryOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index);
+}
+
+/** The upstream path with the client's query appended; a rewrite may carry a query of its own. */
+function withQuery(upstreamPath: string, url: string): string {
+  const query = queryOf(url);
+  if (query === '') return upstreamPath;
+  return upstreamPath.includes('?') ? `${upstreamPath}&${query.slice(1)}` : upstreamPath + query;
+}
+
+function pathOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? url : url.slice(0, index);
+}
+
+function routeRequest(method: string, url: string, host: string | undefined, headers: IncomingMessage['headers']): RouteRequest {
+  let query: URLSearchParams | undefined;
+  return {
+    method,
+    path: pathOf(url),
+    host: host?.toLowerCase(),
+    header: (name) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    get query() {
+      query ??= new URLSearchParams(queryOf(url));
+      return query;
+    },
+  };
+}
+
+function hostnameOf(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  // Strip the port, keeping bracketed IPv6 literals whole.
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0];
+}
+
+/** A weighted choice among a split's upstreams (canary, blue-green); the single upstream otherwise. */
+function chooseUpstream(spec: RouteSpec): string {
+  if (spec.split === undefined) return spec.upstream!;
+  const total = spec.split.reduce((sum, part) => sum + part.weight, 0);
+  let ticket = Math.random() * total;
+  for (const part of spec.split) {
+    ticket -= part.weight;
+    if (ticket < 0) return part.upstream;
+  }
+  return spec.split[spec.split.length - 1]!.upstream;
+}
+
+function notConfigured(name: string): ProblemException {
+  return new ProblemException({ status: 503, slug: 'unavailable', title: 'Service unavailable', detail: `upstream ${name} is not configured` });
+}
+
+/**
+ * Serves the route table: one catch-all Fastify route for HTTP (after every code-first route, which
+ * Fastify's router prefers over a wildcard, so they keep precedence) and the server's upgrade event
+ * for WebSockets. Requests are authenticated before anything is sent upstream.
+ */
+@Injectable()
+export class EdgeProxy {
+  private readonly logger = new Logger(EdgeProxy.name);
+  private readonly forwarder: HttpForwarder;
+  private readonly metrics: ProxyMetrics;
+  private readonly tunnels = new Set<Duplex>();
+
+  constructor(
+    private readonly registry: RouteRegistry,
+    private readonly verifier: TokenVerifier,
+    @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions,
+    metrics: Metrics,
+  ) {
+    this.metrics = new ProxyMetrics(metrics.registry, () => [...registry.live.upstreams.values()].map((upstream) => upstream.pool));
+    this.forwarder = new HttpForwarder(this.metrics);
+  }
+
+  /** Registers the catch-all route and the upgrade listener; call before the application initialises. */
+  register(fastify: FastifyInstance): void {
+    void fastify.register((scope, _options, done) => {
+      // Bodies stream to the upstream untouched: no parser may read them first.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));
+      scope.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+      scope.route({ method: METHODS, url: '/*', handler: (request, reply) => this.serve(request, reply) });
+      done();
+    });
+    fastify.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.upgrade(request, socket, head);
+    });
+  }
+
+  /** Closes open WebSocket tunnels; HTTP requests drain with the server. */
+  closeTunnels(): void {
+    for (const socket of this.tunnels) socket.destroy();
+  }
+
+  private async serve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const live = this.registry.live;
+    const candidate = routeRequest(request.method, request.url, request.hostname, request.headers);
+    const match = live.table.match(candidate);
+    if (!match) return this.unmatched(candidate, live.table.allowedMethods(candidate), reply);
+    const spec = match.route.spec;
+    labelRoute(request, `route:${match.route.id}`);
+    const principal = await this.authorize(spec, request.headers.authorization);
+    const bodyLimitBytes = spec.bodyLimitBytes ?? this.options.bodyLimitBytes;
+    const declared = request.headers['content-length'];
+    if (declared !== undefined && Number(declared) > bodyLimitBytes) {
+      throw new ProblemException({
+        status: 413,
+        slug: 'payload-too-large',
+        title: 'Payload too large',
+        detail: `the request body exceeds the limit of ${bodyLimitBytes} bytes`,
+      });
+    }
+    const name = chooseUpstream(spec);
+    const upstream = live.upstreams.get(name);
+    if (!upstream) throw notConfigured(name);
+
+    const origin: ClientOrigin = {
+      chain: request.ips ? [...request.ips].reverse() : [request.ip],
+      proto: request.protocol,
+      host: request.host,
+    };
+    const headers = this.upstreamHeaders(request.headers, origin, String(request.id), principal, spec);
+    const path = withQuery(match.upstreamPath, request.url);
+    const method = request.method as Dispatcher.HttpMethod;
+    const timeoutMs = spec.timeoutMs ?? upstream.spec.timeout.requestMs;
+    const retryAttempts = spec.retries?.attempts ?? upstream.spec.retries.attempts;
+    this.mirror(spec, live.upstreams, { raw: request.raw, method, path, headers, clientKey: request.ip, timeoutMs });
+
+    const aborted = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) aborted.abort();
+    });
+    const response = await this.forwarder.forward(upstream, {
+      raw: request.raw,
+      method,
+      path,
+      headers,
+      host: request.host,
+      clientKey: request.ip,
+      timeoutMs,
+      retryAttempts,
+      retryNonIdempotent: spec.retries?.nonIdempotent ?? false,
+      bodyLimitBytes,
+      signal: aborted.signal,
+    });
+    const responseHeaders = endToEndHeaders(response.headers, NOTHING_OWNED);
+    applyHeaderRules(responseHeaders, spec.headers?.response);
+    return reply.code(response.statusCode).headers(responseHeaders).send(response.body);
+  }
+
+  private unmatched(candidate: RouteRequest, allowed: string[], reply: FastifyReply): FastifyReply {
+    if (allowed.length === 0) {
+      reply.callNotFound();
+      return reply;
+    }
+    throw new ProblemException({
+      status: 405,
+      slug: 'method-not-allowed',
+      title: 'Method not allowed',
+      detail: `${candidate.method} is not allowed on ${candidate.path}`,
+      headers: { allow: allowed.join(', ') },
+    });
+  }
+
+  private async authorize(spec: RouteSpec, authorization: string | undefined): Promise<Principal | undefined> {
+    if (spec.auth.public) return undefined;
+    const principal = await this.verifier.authenticate(authorization);
+    requireAnyRole(principal, spec.auth.roles);
+    return principal;
+  }
+
+  private upstreamHeaders(
+    incoming: IncomingMessage['headers'],
+    origin: ClientOrigin,
+    requestId: string,
+    principal: Principal | undefined,
+    spec: RouteSpec,
+  ): HeaderMap {
+    const headers = endToEndHeaders(incoming, GATEWAY_OWNED);
+    Object.assign(headers, forwardingHeaders(origin));
+    headers[REQUEST_ID_HEADER] = requestId;
+    if (principal) {
+      headers['x-portico-sub'] = principal.sub;
+      headers['x-portico-roles'] = principal.roles.join(' ');
+    }
+    applyHeaderRules(headers, spec.headers?.request);
+    return headers;
+  }
+
+  private mirror(
+    spec: RouteSpec,
+    upstreams: ReadonlyMap<string, HttpUpstream>,
+    request: { raw: IncomingMessage; method: Dispatcher.HttpMethod; path: string; headers: HeaderMap; clientKey: string; timeoutMs: number },
+  ): void {
+    const mirror = spec.mirror;
+    // A streamed body can be read once; teeing it would tie the client's pace to the shadow's.
+    if (!mirror || request.raw.headers['content-length'] !== undefined || request.raw.headers['transfer-encoding'] !== undefined) return;
+    if (Math.random() * 100 >= mirror.percent) return;
+    const upstream = upstreams.get(mirror.upstream);
+    if (!upstream) return;
+    this.forwarder.mirror(upstream, { ...request, host: undefined, retryAttempts: 0, retryNonIdempotent: false, bodyLimitBytes: 0 });
+  }
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const requestId = requestIdFor(request.headers[REQUEST_ID_HEADER]);
+    const url = request.url ?? '/';
+    const instance = pathOf(url);
+    const refuse = (error: unknown) => {
+      const { problem, headers } = toProblemResponse(error, { requestId, instance });
+      refuseUpgrade(socket, problem, { ...headers, [REQUEST_ID_HEADER]: requestId });
+    };
+    socket.on('error', () => socket.destroy());
+    try {
+      const live = this.registry.live;
+      const hostname = hostnameOf(request.headers.host);
+      const match: RouteMatch | undefined = live.table.match(routeRequest('GET', url, hostname, request.headers));
+      if (!match?.route.spec.websocket) {
+        throw new ProblemException({ status: 404, slug: 'not-found', title: 'Not found', detail: `no WebSocket route for ${instance}` });
+      }
+      const spec = match.route.spec;
+      const principal = await this.authorize(spec, request.headers.authorization);
+      const name = chooseUpstream(spec);
+      const upstream = live.upstreams.get(name);
+      if (!upstream) throw notConfigured(name);
+      const trust = this.options.trustProxy;
+      const chain = trust ? proxyAddr.all(request, trust).reverse() : [request.socket.remoteAddress ?? 'unknown'];
+      const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
+      const origin: ClientOrigin = { chain, proto: encrypted ? 'https' : 'http', host: request.headers.host };
+      const headers = this.upstreamHeaders(request.headers, origin, requestId, principal, spec);
+      const target = upstream.pool.pick({ key: chain[0] ?? '' });
+      const lease = target && upstream.pool.acquire(target);
+      if (!target || !lease) {
+        throw new ProblemException({
+          status: 503,
+          slug: 'unavailable',
+          title: 'Service unavailable',
+          detail: `${name} has no available target`,
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(upstream.pool.retryAfterMs() / 1000))) },
+        });
+      }
+      const routeId = match.route.id;
+      const opened = await openWebSocketTunnel(
+        upstream.endpoint(target),
+        { path: withQuery(match.upstreamPath, url), headers, connectTimeoutMs: upstream.spec.timeout.connectMs },
+        socket,
+        head,
+        lease,
+        () => {
+          this.tunnels.delete(socket);
+          this.metrics.tunnelClosed(routeId);
+        },
+      );
+      if (!opened) return;
+      // 'close' events are emitted asynchronously, so the tunnel is tracked before onClose can run.
+      this.tunnels.add(socket);
+      this.metrics.tunnelOpened(routeId);
+      this.logger.log({ requestId, route: routeId, upstream: name }, 'websocket tunnel opened');
+    } catch (error) {
+      if (error instanceof ProblemException) refuse(error);
+      else refuse(classifyForwardFailure(error, 'the upstream').problem());
+    }
+  }
+}

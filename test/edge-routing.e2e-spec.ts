@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEdgeGateway, upstream, type EdgeGateway } from './support/edge.js';
+import { call, expectProblem } from './support/http.js';
+import { bearer, token } from './support/token.js';
+import { TestUpstream, type EchoAnswer } from './support/upstream.js';
+
+describe('edge routing: matching, rewriting, headers and auth on route-file routes', () => {
+  let blue: TestUpstream;
+  let green: TestUpstream;
+  let edge: EdgeGateway;
+
+  beforeAll(async () => {
+    [blue, green] = await Promise.all([TestUpstream.start('blue'), TestUpstream.start('green')]);
+    edge = await startEdgeGateway({
+      upstreams: { blue: upstream([blue.url]), green: upstream([green.url]) },
+      routes: [
+        { id: 'items', path: '/api/items/*', upstream: 'blue', stripPrefix: '/api/items', auth: { public: true } },
+        { id: 'item-special', path: '/api/items/special', upstream: 'green', auth: { public: true } },
+        { id: 'items-urgent', path: '/api/items/urgent/*', priority: 10, upstream: 'green', rewrite: '/urgent/$1', auth: { public: true } },
+        { id: 'user-orders', path: '/api/users/:user/orders/:order', upstream: 'blue', rewrite: '/orders/:order?owner=:user', methods: ['GET'], auth: { public: true } },
+        { id: 'canary', path: '/api/canary', upstream: 'green', match: { headers: { 'x-canary': '1' } }, auth: { public: true } },
+        { id: 'canary-query', path: '/api/canary', upstream: 'green', match: { query: { v: '2' } }, auth: { public: true } },
+        { id: 'stable', path: '/api/canary', upstream: 'blue', auth: { public: true } },
+        { id: 'by-host', path: '/api/host', upstream: 'green', match: { host: '*.example.test' }, auth: { public: true } },
+        {
+          id: 'headers',
+          path: '/api/headers',
+          upstream: 'blue',
+          auth: { public: true },
+          headers: {
+            request: { set: { 'x-gateway': 'portico' }, remove: ['x-remove-me'] },
+            response: { set: { 'x-served-by': 'portico' }, remove: ['x-internal-secret'] },
+          },
+        },
+        { id: 'private', path: '/api/private/*', upstream: 'blue', stripPrefix: '/api/private' },
+        { id: 'admins', path: '/api/admins/*', upstream: 'blue', auth: { roles: ['admin'] } },
+        { id: 'writes', path: '/api/writes', methods: ['POST'], upstream: 'blue', bodyLimitBytes: 1024, auth: { public: true } },
+        { id: 'v2', path: '/api/v2/things/*', upstream: 'green', rewrite: '/things/$1', auth: { public: true } },
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await edge?.stop();
+    await Promise.all([blue?.kill(), green?.kill()]);
+  });
+
+  const get = (path: string, headers: Record<string, string> = {}) => call<EchoAnswer>(edge.baseUrl, path, { headers });
+
+  it('strips a prefix, keeps the query, and answers with the upstream body', async () => {
+    const result = await get('/api/items/a/b?x=1&y=2');
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ server: 'blue', method: 'GET', url: '/a/b?x=1&y=2' });
+    expect(result.headers.get('x-upstream')).toBe('blue');
+  });
+
+  it('prefers the more specific path, and a higher priority over specificity', async () => {
+    expect((await get('/api/items/special')).body.server).toBe('green');
+    expect((await get('/api/items/urgent/now')).body).toMatchObject({ server: 'green', url: '/urgent/now' });
+    expect((await get('/api/items')).body).toMatchObject({ server: 'blue', url: '/' });
+  });
+
+  it('rewrites with named params, and refuses other methods with 405 and Allow', async () => {
+    expect((await get('/api/users/u%201/orders/42')).body).toMatchObject({ server: 'blue', url: '/orders/42?owner=u%201' });
+    const refused = await call(edge.baseUrl, '/api/users/u1/orders/42', { method: 'DELETE' });
+    expectProblem(refused, 405, 'method-not-allowed');
+    expect(refused.headers.get('allow')).toContain('GET');
+  });
+
+  it('routes by header, query and host (A/B and canaries)', async () => {
+    expect((await get('/api/canary')).body.server).toBe('blue');
+    expect((await get('/api/canary', { 'x-canary': '1' })).body.server).toBe('green');
+    expect((await get('/api/canary?v=2')).body.server).toBe('green');
+    expect((await get('/api/host', { host: 'shop.example.test' })).body.server).toBe('green');
+    expectProblem(await get('/api/host', { host: 'elsewhere.test' }), 404, 'not-found');
+  });
+
+  it('applies header transforms both ways and never forwards hop-by-hop headers', async () => {
+    const result = await get('/api/headers', { 'x-remove-me': 'secret', 'x-keep-me': 'yes', connection: 'x-keep-me' });
+    const seen = result.body.headers;
+    expect(seen['x-gateway']).toBe('portico');
+    expect(seen['x-remove-me']).toBeUndefined();
+    // Named in the client's Connection header, so it was meant for the gateway alone.
+    expect(seen['x-keep-me']).toBeUndefined();
+    expect(seen['x-request-id']).toBe(result.headers.get('x-request-id'));
+    expect(result.headers.get('x-served-by')).toBe('portico');
+    expect(result.headers.get('x-internal-secret')).toBeNull();
+    expect(result.headers.get('x-hop-marker')).toBeNull();
+  });
+
+  it('rebuilds X-Forwarded-* from the socket, ignoring what an untrusted client claims', async () => {
+    const seen = (
+      await get('/api/items/x', { 'x-forwarded-for': '203.0.113.9', forwarded: 'for=203.0.113.9', 'x-forwarded-host': 'evil.test' })
+    ).body.headers;
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['forwarded']).toBe(`for=127.0.0.1;proto=http;host="127.0.0.1:${edge.port}"`);
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${edge.port}`);
+  });
+
+  it('requires a valid token unless the route is public, and never calls the upstream without one', async () => {
+    const before = blue.served;
+    expectProblem(await get('/api/private/x'), 401, 'unauthorized');
+    expectProblem(await get('/api/private/x', bearer('not-a-token')), 401, 'unauthorized');
+    expectProblem(await get('/api/private/x', bearer(token('p1', { expiresInSeconds: -30 }))), 401, 'unauthorized');
+    expectProblem(await get('/api/admins/x', bearer(token('p1'))), 403, 'forbidden');
+    expect(blue.served).toBe(before);
+
+    const allowed = await get('/api/private/me', { ...bearer(token('p1', { claims: { roles: ['player'] } })), 'x-portico-sub': 'admin' });
+    expect(allowed.status).toBe(200);
+    // The verified identity, not the client's claim of one.
+    expect(allowed.body.headers['x-portico-sub']).toBe('p1');
+    expect(allowed.body.headers['x-portico-roles']).toBe('player');
+    expect((await get('/api/admins/x', bearer(token('p1', { claims: { roles: ['admin'] } })))).status).toBe(200);
+  });
+
+  it('answers unknown paths with the gateway 404 problem, and keeps its own endpoints first', async () => {
+    expectProblem(await get('/api/nowhere'), 404, 'not-found');
+    expect((await get('/health/live')).status).toBe(200);
+    expect((await call(edge.baseUrl, '/metrics')).text).toContain('proxy_upstream_requests_total');
+  });
+
+  it('refuses a body over the route limit with 413 before calling the upstream', async () => {
+    const before = blue.served;
+    const result = await call(edge.baseUrl, '/api/writes', { method: 'POST', body: 'x'.repeat(2048), headers: { 'content-type': 'text/plain' } });
+    expectProblem(result, 413, 'payload-too-large');
+    expect(blue.served).toBe(before);
+    expect((await call(edge.baseUrl, '/api/writes', { method: 'POST', body: '{"ok":true}', headers: { 'content-type': 'application/json' } })).status).toBe(200);
+  });
+
+  it('serves a version by URI and by media type alike', async () => {
+    expect((await get('/api/v2/things/1')).body).toMatchObject({ server: 'green', url: '/things/1' });
+    expect((await get('/api/things/1', { accept: 'application/vnd.portico.v2+json' })).body).toMatchObject({ server: 'green', url: '/things/1' });
+    // Code-first controllers answer the same way: /api/lobby with a v1 media type reaches /api/v1/lobby.
+    expectProblem(await get('/api/lobby', { accept: 'application/vnd.portico.v1+json' }), 401, 'unauthorized');
+  });
+});
