@@ -1,1 +1,3 @@
-export {};
+export type { CircuitBreakerOptions, CircuitStateName } from './circuit-breaker.js';
+export type { Lease } from './lease.js';
+export { Target, type TargetHealth, type TargetInit } from './target.js';
