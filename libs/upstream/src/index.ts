@@ -1,3 +1,4 @@
+export { BALANCER_KINDS, type BalancerKind } from './balancers/balancer-kind.js';
 export type { CircuitBreakerOptions, CircuitStateName } from './circuit-breaker.js';
 export type { Lease } from './lease.js';
 export { Target, type TargetHealth, type TargetInit } from './target.js';
