@@ -1,4 +1,5 @@
 export { BALANCER_KINDS, type BalancerKind } from './balancers/balancer-kind.js';
 export type { CircuitBreakerOptions, CircuitStateName } from './circuit-breaker.js';
+export type { ActiveHealthCheckOptions, HealthCheckOptions, HealthProbe } from './health-check.js';
 export type { Lease } from './lease.js';
 export { Target, type TargetHealth, type TargetInit } from './target.js';
