@@ -3,3 +3,10 @@ export type { CircuitBreakerOptions, CircuitStateName } from './circuit-breaker.
 export type { ActiveHealthCheckOptions, HealthCheckOptions, HealthProbe } from './health-check.js';
 export type { Lease } from './lease.js';
 export { Target, type TargetHealth, type TargetInit } from './target.js';
+export {
+  UpstreamPool,
+  type PickOptions,
+  type TargetTransition,
+  type TransitionListener,
+  type UpstreamPoolOptions,
+} from './upstream-pool.js';
