@@ -1,3 +1,12 @@
+export { formatIssues, type RouteFileIssue } from './route-file-issue.js';
+export {
+  parseRouteFile,
+  readRouteFile,
+  validateRoute,
+  type RouteFileOptions,
+  type RouteFileResult,
+  type RouteValidation,
+} from './route-file.js';
 export { routeFileSchema, type RouteFile } from './route-file.schema.js';
 export { HTTP_METHODS, routeSpecSchema, type HttpMethod, type RouteSpec } from './route-spec.schema.js';
 export { upstreamSpecSchema, type UpstreamSpec } from './upstream-spec.schema.js';
