@@ -1,3 +1,4 @@
+export { CompiledRoute, type RouteMatch, type RouteRequest } from './compiled-route.js';
 export { formatIssues, type RouteFileIssue } from './route-file-issue.js';
 export {
   parseRouteFile,
@@ -9,4 +10,5 @@ export {
 } from './route-file.js';
 export { routeFileSchema, type RouteFile } from './route-file.schema.js';
 export { HTTP_METHODS, routeSpecSchema, type HttpMethod, type RouteSpec } from './route-spec.schema.js';
+export { RouteTable } from './route-table.js';
 export { upstreamSpecSchema, type UpstreamSpec } from './upstream-spec.schema.js';
