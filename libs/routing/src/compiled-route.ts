@@ -1,5 +1,5 @@
 import type { RequestPath } from './request-path.js';
-import { parseRoutePath, type PathSegment } from './route-path.js';
+import { parseRoutePath, staticPrefix, type PathSegment } from './route-path.js';
 import type { RouteSpec } from './route-spec.schema.js';
 import { applyRewrite, compileUpstreamPath, type UpstreamPathRule } from './upstream-path.js';
 
@@ -33,6 +33,8 @@ export class CompiledRoute {
   readonly methods: ReadonlySet<string> | undefined;
   readonly segments: readonly PathSegment[];
   readonly wildcard: boolean;
+  /** The leading static segments, decoded: what the table indexes the route by. */
+  readonly staticPrefix: readonly string[];
   readonly staticSegments: number;
   readonly paramSegments: number;
   private readonly host: { readonly exact: string } | { readonly suffix: string } | undefined;
@@ -49,6 +51,7 @@ export class CompiledRoute {
     this.methods = spec.methods && new Set(spec.methods.includes('GET') ? [...spec.methods, 'HEAD'] : spec.methods);
     this.segments = path.path.segments;
     this.wildcard = path.path.wildcard;
+    this.staticPrefix = staticPrefix(path.path);
     this.paramSegments = this.segments.filter((segment) => segment.kind === 'param').length;
     this.staticSegments = this.segments.length - this.paramSegments;
     const host = spec.match?.host;

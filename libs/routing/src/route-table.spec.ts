@@ -68,6 +68,24 @@ describe('RouteTable', () => {
       expect(routes.match(request('/users'))?.route.id).toBe('any-user');
     });
 
+    it.each([
+      ['/api/users/7', 'api-user'],
+      ['/api/users', 'tenant-users'],
+      ['/acme/users', 'tenant-users'],
+      ['/api', 'api'],
+      ['/api/other', 'api'],
+      ['/acme/other', 'fallback'],
+      ['/', 'fallback'],
+    ])('keeps the table order among routes with and without a static start: %s', (path, id) => {
+      const routes = table(
+        { id: 'fallback', path: '/*' },
+        { id: 'api', path: '/api/*' },
+        { id: 'tenant-users', path: '/:tenant/users' },
+        { id: 'api-user', path: '/api/users/:id' },
+      );
+      expect(routes.match(request(path))?.route.id).toBe(id);
+    });
+
     it('lets a higher priority win over a more specific path', () => {
       const routes = table({ id: 'specific', path: '/api/users' }, { id: 'canary', path: '/api/*', priority: 1 });
       expect(routes.match(request('/api/users'))?.route.id).toBe('canary');

@@ -1,5 +1,6 @@
 import { CompiledRoute, type RouteMatch, type RouteRequest } from './compiled-route.js';
 import { RequestPath } from './request-path.js';
+import { StaticPrefixTree } from './static-prefix-tree.js';
 import { HTTP_METHODS, type RouteSpec } from './route-spec.schema.js';
 
 /**
@@ -8,18 +9,20 @@ import { HTTP_METHODS, type RouteSpec } from './route-spec.schema.js';
  */
 export class RouteTable {
   readonly routes: readonly CompiledRoute[];
+  private readonly prefixes: StaticPrefixTree;
 
   /** Takes specs that passed routeSpecSchema; throws on a path or rewrite that would not. */
   constructor(routes: readonly RouteSpec[]) {
     // Array.prototype.sort is stable, so ties keep the file's order.
     this.routes = routes.map((spec) => new CompiledRoute(spec)).sort(byMatchOrder);
+    this.prefixes = new StaticPrefixTree(this.routes);
   }
 
   /** The first route that takes the request, or undefined; never throws on malformed paths. */
   match(request: RouteRequest): RouteMatch | undefined {
     const path = RequestPath.parse(request.path);
     if (path === undefined) return undefined;
-    for (const route of this.routes) {
+    for (const route of this.prefixes.candidates(path)) {
       if (route.acceptsMethod(request.method) && route.fits(request, path)) return route.resolve(path);
     }
     return undefined;
@@ -33,7 +36,7 @@ export class RouteTable {
     const path = RequestPath.parse(request.path);
     if (path === undefined) return [];
     const allowed = new Set<string>();
-    for (const route of this.routes) {
+    for (const route of this.prefixes.candidates(path)) {
       if (!route.fits(request, path)) continue;
       for (const method of route.methods ?? HTTP_METHODS) allowed.add(method);
     }
