@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { routeSpecSchema } from './route-spec.schema.js';
+
+const base = { id: 'echo', path: '/api/echo/*', upstream: 'echo' };
+
+function issuesOf(route: Record<string, unknown>): { path: string; message: string }[] {
+  const result = routeSpecSchema.safeParse({ ...base, ...route });
+  return (result.error?.issues ?? []).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+describe('routeSpecSchema', () => {
+  it('fills the defaults of a minimal route', () => {
+    expect(routeSpecSchema.parse(base)).toEqual({
+      ...base,
+      priority: 0,
+      auth: { public: false, roles: [] },
+      headers: { request: { set: {}, remove: [] }, response: { set: {}, remove: [] } },
+      websocket: false,
+    });
+  });
+
+  it('normalises methods to upper case and header names and hosts to lower case', () => {
+    const route = routeSpecSchema.parse({
+      ...base,
+      methods: ['get', 'Post', 'GET'],
+      match: { headers: { 'X-Canary': '1' }, host: 'API.Example.com' },
+      headers: { request: { set: { 'X-Gateway': 'portico' }, remove: ['Cookie'] } },
+    });
+    expect(route.methods).toEqual(['GET', 'POST']);
+    expect(route.match).toEqual({ headers: { 'x-canary': '1' }, host: 'api.example.com' });
+    expect(route.headers.request).toEqual({ set: { 'x-gateway': 'portico' }, remove: ['cookie'] });
+  });
+
+  it('accepts a split, a rewrite using parameters and the wildcard, and route-level overrides', () => {
+    const route = routeSpecSchema.parse({
+      id: 'users.v2',
+      path: '/api/users/:id/*',
+      split: [{ upstream: 'blue', weight: 90 }, { upstream: 'green' }],
+      rewrite: '/v2/users/:id/$2',
+      auth: { roles: ['admin'] },
+      retries: { nonIdempotent: true },
+      timeoutMs: 2000,
+      websocket: true,
+      mirror: { upstream: 'shadow', percent: 5 },
+    });
+    expect(route.split).toEqual([
+      { upstream: 'blue', weight: 90 },
+      { upstream: 'green', weight: 1 },
+    ]);
+    expect(route.auth).toEqual({ public: false, roles: ['admin'] });
+    expect(route.retries).toEqual({ nonIdempotent: true });
+  });
+
+  it.each([
+    [{ tiemoutMs: 5 }, '', 'Unrecognized key: "tiemoutMs"'],
+    [{ id: 'Echo' }, 'id', 'expected lowercase letters'],
+    [{ path: '/api/*/x' }, 'path', '* is only allowed as the whole last segment'],
+    [{ methods: ['FETCH'] }, 'methods.0', 'Invalid option'],
+    [{ methods: [] }, 'methods', 'leave methods out to accept every method'],
+    [{ split: [{ upstream: 'blue', weight: 1 }] }, 'split', 'set either upstream or split, not both'],
+    [{ upstream: undefined }, '', 'a route needs an upstream or a split'],
+    [{ stripPrefix: '/api/ech' }, 'stripPrefix', "whole leading segments of the path's static part /api/echo"],
+    [{ stripPrefix: '/api', rewrite: '/x' }, 'rewrite', 'set either stripPrefix or rewrite, not both'],
+    [{ rewrite: 'v2/$1' }, 'rewrite', 'must start with /'],
+    [{ rewrite: '/v2/$2' }, 'rewrite', '$2 refers to no capture: the path has 1'],
+    [{ rewrite: '/v2/:id' }, 'rewrite', ':id is not a parameter of the path'],
+    [{ rewrite: '/v2?x=1' }, 'rewrite', 'no spaces, query or fragment'],
+    [{ auth: { public: true, roles: ['admin'] } }, 'auth.roles', 'a public route has no roles'],
+    [{ headers: { request: { set: { 'Transfer-Encoding': 'chunked' } } } }, 'headers.request.set.Transfer-Encoding', 'transfer-encoding is managed by the proxy'],
+    [{ headers: { response: { set: { Connection: 'close' } } } }, 'headers.response.set.Connection', 'connection is managed by the proxy'],
+    [{ headers: { request: { set: { 'x-a': 'b\r\nx-injected: 1' } } } }, 'headers.request.set.x-a', 'no line breaks'],
+    [{ match: { host: 'api.example.com:8080' } }, 'match.host', 'expected a host name without port'],
+    [{ mirror: { upstream: 'shadow', percent: 0 } }, 'mirror.percent', 'Too small'],
+    [{ bodyLimitBytes: 0 }, 'bodyLimitBytes', 'Too small'],
+  ])('refuses %j', (route, path, message) => {
+    expect(issuesOf(route)).toEqual([{ path, message: expect.stringContaining(message) as string }]);
+  });
+
+  it('lets a rewrite keep a colon inside a segment as text', () => {
+    expect(issuesOf({ path: '/v1/items', rewrite: '/v1/items:batchGet' })).toEqual([]);
+  });
+
+  it('describes the body it accepts as JSON Schema, for the admin API documentation', () => {
+    const schema = z.toJSONSchema(routeSpecSchema, { io: 'input' });
+    expect(schema).toMatchObject({ type: 'object', required: ['id', 'path'], additionalProperties: false });
+  });
+});
