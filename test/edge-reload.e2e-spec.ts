@@ -49,7 +49,7 @@ describe('edge reloads and the admin API', () => {
   it('swaps the table under load without a failed request or a dropped WebSocket', async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${edge.port}/live`);
     const messages: string[] = [];
-    socket.on('message', (data) => messages.push(String(data)));
+    socket.on('message', (data) => messages.push((data as Buffer).toString('utf8')));
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
 
     let stop = false;

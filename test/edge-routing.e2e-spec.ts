@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeGateway, upstream, type EdgeGateway } from './support/edge.js';
-import { call, expectProblem } from './support/http.js';
+import { call, expectProblem, rawGet } from './support/http.js';
 import { bearer, token } from './support/token.js';
 import { TestUpstream, type EchoAnswer } from './support/upstream.js';
 
@@ -17,7 +17,7 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
         { id: 'items', path: '/api/items/*', upstream: 'blue', stripPrefix: '/api/items', auth: { public: true } },
         { id: 'item-special', path: '/api/items/special', upstream: 'green', auth: { public: true } },
         { id: 'items-urgent', path: '/api/items/urgent/*', priority: 10, upstream: 'green', rewrite: '/urgent/$1', auth: { public: true } },
-        { id: 'user-orders', path: '/api/users/:user/orders/:order', upstream: 'blue', rewrite: '/orders/:order?owner=:user', methods: ['GET'], auth: { public: true } },
+        { id: 'user-orders', path: '/api/users/:user/orders/:order', upstream: 'blue', rewrite: '/owners/:user/orders/:order', methods: ['GET'], auth: { public: true } },
         { id: 'canary', path: '/api/canary', upstream: 'green', match: { headers: { 'x-canary': '1' } }, auth: { public: true } },
         { id: 'canary-query', path: '/api/canary', upstream: 'green', match: { query: { v: '2' } }, auth: { public: true } },
         { id: 'stable', path: '/api/canary', upstream: 'blue', auth: { public: true } },
@@ -61,7 +61,7 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
   });
 
   it('rewrites with named params, and refuses other methods with 405 and Allow', async () => {
-    expect((await get('/api/users/u%201/orders/42')).body).toMatchObject({ server: 'blue', url: '/orders/42?owner=u%201' });
+    expect((await get('/api/users/u%201/orders/42')).body).toMatchObject({ server: 'blue', url: '/owners/u%201/orders/42' });
     const refused = await call(edge.baseUrl, '/api/users/u1/orders/42', { method: 'DELETE' });
     expectProblem(refused, 405, 'method-not-allowed');
     expect(refused.headers.get('allow')).toContain('GET');
@@ -71,17 +71,20 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
     expect((await get('/api/canary')).body.server).toBe('blue');
     expect((await get('/api/canary', { 'x-canary': '1' })).body.server).toBe('green');
     expect((await get('/api/canary?v=2')).body.server).toBe('green');
-    expect((await get('/api/host', { host: 'shop.example.test' })).body.server).toBe('green');
-    expectProblem(await get('/api/host', { host: 'elsewhere.test' }), 404, 'not-found');
+    expect((await rawGet<EchoAnswer>(edge.baseUrl, '/api/host', { host: 'shop.example.test' })).body.server).toBe('green');
+    expect((await rawGet(edge.baseUrl, '/api/host', { host: 'elsewhere.test' })).status).toBe(404);
   });
 
   it('applies header transforms both ways and never forwards hop-by-hop headers', async () => {
-    const result = await get('/api/headers', { 'x-remove-me': 'secret', 'x-keep-me': 'yes', connection: 'x-keep-me' });
+    const hop = await rawGet<EchoAnswer>(edge.baseUrl, '/api/headers', { 'x-hop-only': 'yes', connection: 'keep-alive, x-hop-only' });
+    // Named in the client's Connection header, so it was meant for the gateway alone.
+    expect(hop.body.headers['x-hop-only']).toBeUndefined();
+    // The upstream hop has its own Connection header (undici's keep-alive), not the client's.
+    expect(String(hop.body.headers['connection'])).not.toContain('x-hop-only');
+    const result = await get('/api/headers', { 'x-remove-me': 'secret' });
     const seen = result.body.headers;
     expect(seen['x-gateway']).toBe('portico');
     expect(seen['x-remove-me']).toBeUndefined();
-    // Named in the client's Connection header, so it was meant for the gateway alone.
-    expect(seen['x-keep-me']).toBeUndefined();
     expect(seen['x-request-id']).toBe(result.headers.get('x-request-id'));
     expect(result.headers.get('x-served-by')).toBe('portico');
     expect(result.headers.get('x-internal-secret')).toBeNull();

@@ -51,7 +51,7 @@ function openSocket(url: string, headers: Record<string, string> = {}): Promise<
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { headers });
     const messages: string[] = [];
-    socket.on('message', (data) => messages.push(String(data)));
+    socket.on('message', (data) => messages.push((data as Buffer).toString('utf8')));
     socket.once('open', () => resolve({ socket, messages }));
     socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused with ${response.statusCode}`)));
     socket.once('error', reject);

@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { expect } from 'vitest';
 
 export interface CallOptions {
@@ -76,3 +77,28 @@ export function expectProblem(result: CallResult, status: number, slug?: string)
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * A GET through node:http, which sends headers exactly as given, including those fetch refuses or
+ * rewrites (Host, Connection): for proxy suites playing clients of virtual hosts or hop-by-hop headers.
+ */
+export function rawGet<T = unknown>(baseUrl: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpGet(`${baseUrl}${path}`, { headers, agent: false, timeout: 10_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (part: string) => (text += part));
+      response.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = text;
+        }
+        resolve({ status: response.statusCode ?? 0, body: body as T });
+      });
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`GET ${path} timed out`)));
+    outgoing.on('error', reject);
+  });
+}

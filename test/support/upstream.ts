@@ -38,8 +38,8 @@ export class TestUpstream {
   ) {
     this.websockets = new WebSocketServer({ server });
     this.websockets.on('connection', (socket, request) => {
-      socket.send(`${name}:hello ${request.headers['x-portico-sub'] ?? 'anonymous'}`);
-      socket.on('message', (data) => socket.send(`${name}:${String(data)}`));
+      socket.send(`${name}:hello ${String(request.headers['x-portico-sub'] ?? 'anonymous')}`);
+      socket.on('message', (data) => socket.send(`${name}:${(data as Buffer).toString("utf8")}`));
     });
     server.on('connection', (socket) => {
       this.sockets.add(socket);
@@ -49,9 +49,9 @@ export class TestUpstream {
 
   static async start(name: string, port?: number): Promise<TestUpstream> {
     const chosen = port ?? (await freePort());
-    let upstream: TestUpstream | undefined;
-    const server = createServer((request, response) => upstream!.handle(request, response));
-    upstream = new TestUpstream(name, chosen, server);
+    const server = createServer();
+    const upstream = new TestUpstream(name, chosen, server);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => upstream.handle(request, response));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(chosen, '127.0.0.1', resolve);

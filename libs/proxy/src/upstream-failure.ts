@@ -76,6 +76,7 @@ export function classifyForwardFailure(error: unknown, upstream: string): Classi
       return { outcome: 'cancelled', retryable: false, problem: problem(499, 'client-closed-request', 'Client closed request', 'the client went away') };
     case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
       return { outcome: 'error', retryable: false, problem: problem(400, 'bad-request', 'Bad request', 'the request body does not match its Content-Length') };
+    case undefined:
     default:
       return { outcome: 'error', retryable: false, problem: problem(502, 'upstream-error', 'Upstream error', `${upstream} failed`) };
   }

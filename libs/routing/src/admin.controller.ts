@@ -10,7 +10,7 @@ import {
   type RouteList,
   type UpstreamList,
 } from './admin.schema.js';
-import type { RouteFileIssue } from './route-file.js';
+import type { RouteFileIssue } from './route-file-issue.js';
 import { RouteRegistry, type RouteChange } from './route-registry.js';
 
 function rejected(detail: string, issues: readonly RouteFileIssue[]): ProblemException {
@@ -45,7 +45,7 @@ export class AdminController {
       routes: live.table.routes.map((route) => ({
         id: route.id,
         source: this.registry.isRuntimeRoute(route.id) ? 'admin' : 'file',
-        spec: route.spec as unknown as Record<string, unknown>,
+        spec: route.spec,
       })),
     };
   }

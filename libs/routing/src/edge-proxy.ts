@@ -21,8 +21,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
 import type { Dispatcher } from 'undici';
 import { RouteRegistry } from './route-registry.js';
-import type { RouteSpec } from './route-file.js';
-import type { RouteMatch, RouteRequest } from './route-table.js';
+import type { RouteMatch, RouteRequest } from './compiled-route.js';
+import type { RouteSpec } from './route-spec.schema.js';
 import { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
 
 /**
@@ -46,13 +46,6 @@ const METHODS: Dispatcher.HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH',
 function queryOf(url: string): string {
   const index = url.indexOf('?');
   return index === -1 ? '' : url.slice(index);
-}
-
-/** The upstream path with the client's query appended; a rewrite may carry a query of its own. */
-function withQuery(upstreamPath: string, url: string): string {
-  const query = queryOf(url);
-  if (query === '') return upstreamPath;
-  return upstreamPath.includes('?') ? `${upstreamPath}&${query.slice(1)}` : upstreamPath + query;
 }
 
 function pathOf(url: string): string {
@@ -169,8 +162,8 @@ export class EdgeProxy {
       host: request.host,
     };
     const headers = this.upstreamHeaders(request.headers, origin, String(request.id), principal, spec);
-    const path = withQuery(match.upstreamPath, request.url);
-    const method = request.method as Dispatcher.HttpMethod;
+    const path = match.upstreamPath + queryOf(request.url);
+    const method = request.method;
     const timeoutMs = spec.timeoutMs ?? upstream.spec.timeout.requestMs;
     const retryAttempts = spec.retries?.attempts ?? upstream.spec.retries.attempts;
     this.mirror(spec, live.upstreams, { raw: request.raw, method, path, headers, clientKey: request.ip, timeoutMs });
@@ -290,7 +283,7 @@ export class EdgeProxy {
       const routeId = match.route.id;
       const opened = await openWebSocketTunnel(
         upstream.endpoint(target),
-        { path: withQuery(match.upstreamPath, url), headers, connectTimeoutMs: upstream.spec.timeout.connectMs },
+        { path: match.upstreamPath + queryOf(url), headers, connectTimeoutMs: upstream.spec.timeout.connectMs },
         socket,
         head,
         lease,

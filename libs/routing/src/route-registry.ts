@@ -4,7 +4,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Metrics } from '@portico/observability';
 import { HttpUpstream } from '@portico/proxy';
 import { Counter, Gauge } from 'prom-client';
-import { formatIssues, readRouteFile, validateRoute, type RouteFile, type RouteFileIssue, type RouteSpec } from './route-file.js';
+import { formatIssues, type RouteFileIssue } from './route-file-issue.js';
+import { readRouteFile, validateRoute } from './route-file.js';
+import type { RouteFile } from './route-file.schema.js';
+import type { RouteSpec } from './route-spec.schema.js';
 import { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
 import { RouteTable } from './route-table.js';
 
@@ -48,14 +51,11 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['result'],
       registers: [metrics.registry],
     });
-    const registry = this;
-    new Gauge({
+    const loaded: Gauge = new Gauge({
       name: 'routes_loaded',
       help: 'Routes in the live table.',
       registers: [metrics.registry],
-      collect() {
-        this.set(registry.state.table.routes.length);
-      },
+      collect: () => loaded.set(this.state.table.routes.length),
     });
   }
 

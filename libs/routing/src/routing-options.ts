@@ -1,5 +1,5 @@
 import type { TrustProxy } from '@portico/proxy';
-import type { RouteFile } from './route-file.js';
+import type { RouteFile } from './route-file.schema.js';
 
 export interface RoutingOptions {
   /** The route file to serve and watch; undefined when the gateway runs without declarative routes. */
