@@ -31,14 +31,23 @@ export interface ForwardRequest {
   /** Retry POST and PATCH too (the route declared its handler safe to repeat). */
   retryNonIdempotent: boolean;
   bodyLimitBytes: number;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  /**
+   * Aborted by the caller when the client goes away, and by the forwarder when the deadline passes
+   * before response headers arrive. Ours rather than undici's headersTimeout, whose timers are only
+   * accurate to about a second.
+   */
+  abort: AbortController;
 }
 
 export interface ForwardResponse {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: Readable;
+}
+
+/** The abort reason when the route's deadline passes before response headers arrive. */
+class DeadlineExceeded extends Error {
+  readonly code = 'PORTICO_DEADLINE';
 }
 
 function retryAfter(pool: UpstreamPool): Record<string, string> {
@@ -48,7 +57,7 @@ function retryAfter(pool: UpstreamPool): Record<string, string> {
 function unavailable(pool: UpstreamPool): ProblemException {
   return new ProblemException({
     status: 503,
-    slug: 'unavailable',
+    slug: 'upstream-unavailable',
     title: 'Service unavailable',
     detail: `${pool.name} has no available target`,
     headers: retryAfter(pool),
@@ -64,7 +73,19 @@ export class HttpForwarder {
   constructor(private readonly metrics: ProxyMetrics) {}
 
   async forward(upstream: HttpUpstream, request: ForwardRequest): Promise<ForwardResponse> {
+    const { abort } = request;
+    const deadline = setTimeout(() => abort.abort(new DeadlineExceeded()), request.timeoutMs);
+    try {
+      return await this.attempts(upstream, request);
+    } finally {
+      // Response headers arrived (or it failed): from here the body's own idle timeout applies.
+      clearTimeout(deadline);
+    }
+  }
+
+  private async attempts(upstream: HttpUpstream, request: ForwardRequest): Promise<ForwardResponse> {
     const { pool, budget, spec } = upstream;
+    const signal = request.abort.signal;
     const deadline = performance.now() + request.timeoutMs;
     const bodyless = !hasRequestBody(request.raw);
     // A streamed body is consumed by the first attempt; it cannot be sent twice.
@@ -81,7 +102,8 @@ export class HttpForwarder {
           backoffDelayMs(attempt - 1, spec.retries.backoffMs, spec.retries.maxBackoffMs),
           deadline - performance.now() - 1,
         );
-        if (pause > 0) await delay(pause, undefined, { signal: request.signal });
+        if (pause > 0) await delay(pause, undefined, { signal }).catch(() => undefined);
+        if (signal.aborted) break;
       }
       const leased = this.lease(pool, request.clientKey, tried);
       if (!leased) {
@@ -93,21 +115,19 @@ export class HttpForwarder {
       tried.add(target);
       const endpoint = upstream.endpoint(target);
       const started = performance.now();
-      const remaining = Math.max(1, deadline - started);
       try {
         const response = await endpoint.client.request({
           method: request.method,
           path: endpoint.basePath + request.path,
           headers: { ...request.headers, host: spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host },
           body: bodyless ? null : limitedBody(request.raw, request.bodyLimitBytes),
-          signal: request.signal,
-          headersTimeout: remaining,
+          signal,
           bodyTimeout: request.timeoutMs,
         });
         const seconds = (performance.now() - started) / 1000;
         if (response.statusCode < 500) {
           this.metrics.attempt(upstream.name, target.address, 'success', seconds);
-          return this.streamed(response, lease, request.signal);
+          return this.streamed(response, lease, signal);
         }
         lease.fail();
         this.metrics.attempt(upstream.name, target.address, 'http_5xx', seconds);
@@ -118,24 +138,26 @@ export class HttpForwarder {
         }
         return response;
       } catch (error) {
-        const failure = classifyForwardFailure(error, upstream.name);
         const seconds = (performance.now() - started) / 1000;
-        if (request.signal.aborted || failure.outcome === 'cancelled') {
+        // The abort's reason tells a passed deadline (a failure of the target) from a client that left.
+        const failure = classifyForwardFailure(signal.aborted ? signal.reason : error, upstream.name);
+        if (failure.outcome === 'cancelled') {
           lease.release();
           this.metrics.attempt(upstream.name, target.address, 'cancelled', seconds);
-          throw classifyForwardFailure(Object.assign(new Error('client went away'), { code: 'ABORT_ERR' }), upstream.name).problem();
+          throw failure.problem();
         }
         lease.fail();
         this.metrics.attempt(upstream.name, target.address, failure.outcome, seconds);
         lastFailure = failure;
-        if (!(failure.retryable && attempt < maxAttempts && budget.tryRetry())) break;
+        if (!(failure.retryable && attempt < maxAttempts && !signal.aborted && budget.tryRetry())) break;
       }
     }
+    if (signal.aborted) throw classifyForwardFailure(signal.reason, upstream.name).problem();
     throw lastFailure ? lastFailure.problem() : unavailable(pool);
   }
 
   /** Sends a shadow copy of a request without a body; its answer and any failure are discarded. */
-  mirror(upstream: HttpUpstream, request: Omit<ForwardRequest, 'signal'>): void {
+  mirror(upstream: HttpUpstream, request: Omit<ForwardRequest, 'abort'>): void {
     const leased = this.lease(upstream.pool, request.clientKey, new Set());
     if (!leased) {
       this.metrics.mirror(upstream.name, 'no_target');

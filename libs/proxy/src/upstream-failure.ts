@@ -32,6 +32,8 @@ function codeOf(error: unknown): string | undefined {
   let current: unknown = error;
   // undici wraps socket errors; the OS code may sit on the cause.
   for (let depth = 0; depth < 3 && current instanceof Error; depth++) {
+    // AbortSignal's default reason is a DOMException whose code is a number.
+    if (current.name === 'AbortError') return 'ABORT_ERR';
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && code !== 'UND_ERR') return code;
     current = current.cause;

@@ -89,7 +89,7 @@ function chooseUpstream(spec: RouteSpec): string {
 }
 
 function notConfigured(name: string): ProblemException {
-  return new ProblemException({ status: 503, slug: 'unavailable', title: 'Service unavailable', detail: `upstream ${name} is not configured` });
+  return new ProblemException({ status: 503, slug: 'upstream-unavailable', title: 'Service unavailable', detail: `upstream ${name} is not configured` });
 }
 
 /**
@@ -183,7 +183,7 @@ export class EdgeProxy {
       retryAttempts,
       retryNonIdempotent: spec.retries?.nonIdempotent ?? false,
       bodyLimitBytes,
-      signal: aborted.signal,
+      abort: aborted,
     });
     const responseHeaders = endToEndHeaders(response.headers, NOTHING_OWNED);
     applyHeaderRules(responseHeaders, spec.headers?.response);
@@ -274,7 +274,7 @@ export class EdgeProxy {
       if (!target || !lease) {
         throw new ProblemException({
           status: 503,
-          slug: 'unavailable',
+          slug: 'upstream-unavailable',
           title: 'Service unavailable',
           detail: `${name} has no available target`,
           headers: { 'retry-after': String(Math.max(1, Math.ceil(upstream.pool.retryAfterMs() / 1000))) },
