@@ -5,11 +5,11 @@ import { PLAYER_SERVICE, TABLE_SERVICE } from '@portico/contracts';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { markStopping, start, stopAll, whenAChildDies } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
+import { writeResults } from './lib/results.mjs';
 import { cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -345,11 +345,7 @@ async function main() {
   };
   printReport(report);
 
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = `${RESULTS_DIR}${report.date}.json`;
-  // Written aside and renamed, so an interrupted run never leaves a half-written results file.
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  const file = writeResults(RESULTS_DIR, 'lobby', report);
   step(`results written to ${file.slice(ROOT.length)}`);
 
   if (failedRequests.length > 0) throw new Error(`requests failed during the measurement, the numbers are not valid:\n- ${failedRequests.join('\n- ')}`);

@@ -24,10 +24,20 @@ export function whenAChildDies(handler) {
  * are always kept, to show when the child dies.
  */
 export function start(name, script, env, { cwd, nodeArgs = [] } = {}) {
-  const proc = spawn(process.execPath, [...nodeArgs, script], {
+  return startCommand(name, process.execPath, [...nodeArgs, script], env, { cwd });
+}
+
+/**
+ * start() for any executable. With `group`, the child leads its own process group and every signal
+ * goes to the whole group: a master process (nginx) must not leave its workers behind when it is
+ * SIGKILLed.
+ */
+export function startCommand(name, command, args, env, { cwd, group = false } = {}) {
+  const proc = spawn(command, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   const child = {
     name,
@@ -41,15 +51,25 @@ export function start(name, script, env, { cwd, nodeArgs = [] } = {}) {
     messages: new Map(),
     summarised: 0,
     exited: null,
+    /** Set by stop(): this child's exit is expected even while the benchmark goes on. */
+    stopRequested: false,
     quiet() {
       child.echo = false;
+    },
+    signal(name) {
+      try {
+        if (group) process.kill(-proc.pid, name);
+        else proc.kill(name);
+      } catch {
+        // Already gone.
+      }
     },
   };
   child.exited = new Promise((resolve) => {
     proc.once('exit', (code, signal) => {
       child.alive = false;
       resolve({ code, signal });
-      if (!stopping) onUnexpectedExit(child, code, signal);
+      if (!stopping && !child.stopRequested) onUnexpectedExit(child, code, signal);
     });
   });
   proc.once('error', (error) => {
@@ -87,11 +107,17 @@ function summarise(child, line) {
 /** SIGTERM to every live child (their graceful drain), SIGKILL to whatever is left after a grace period. */
 export async function stopAll() {
   stopping = true;
-  const alive = children.filter((child) => child.alive);
-  for (const child of alive) child.process.kill('SIGTERM');
+  await Promise.all(children.filter((child) => child.alive).map(stop));
+}
+
+/** Stops one child the same way, while the others go on. */
+export async function stop(child) {
+  child.stopRequested = true;
+  if (!child.alive) return;
+  child.signal('SIGTERM');
   const timeout = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
-  await Promise.race([Promise.all(alive.map((child) => child.exited)), timeout]);
-  for (const child of alive) if (child.alive) child.process.kill('SIGKILL');
+  await Promise.race([child.exited, timeout]);
+  if (child.alive) child.signal('SIGKILL');
 }
 
 export function markStopping() {
@@ -100,5 +126,5 @@ export function markStopping() {
 
 // Last line of defence, whatever path the process takes out: nothing outlives the benchmark.
 process.on('exit', () => {
-  for (const child of children) if (child.alive) child.process.kill('SIGKILL');
+  for (const child of children) if (child.alive) child.signal('SIGKILL');
 });

@@ -23,6 +23,15 @@ export function memoryOf(pid) {
   return { rssMiB: round(kib('VmRSS') / 1024, 1), peakRssMiB: round(kib('VmHWM') / 1024, 1) };
 }
 
+/** Live child processes of `pid` (nginx's workers under its master), from /proc/<pid>/task/<pid>/children. */
+export function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** User + system CPU time a process has used so far, in ms, from /proc/<pid>/stat. */
 export function cpuTimeMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -50,7 +59,7 @@ function gitState(cwd) {
   }
 }
 
-export function machine(root) {
+export function machine(root, extraPackages = []) {
   const cpus = os.cpus();
   return {
     node: process.version,
@@ -60,7 +69,7 @@ export function machine(root) {
     totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
     git: gitState(root),
     packages: Object.fromEntries(
-      ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', '@grpc/grpc-js', 'jsonwebtoken', 'autocannon'].map((name) => [
+      ['@nestjs/core', '@nestjs/platform-fastify', 'fastify', '@grpc/grpc-js', 'jsonwebtoken', 'autocannon', ...extraPackages].map((name) => [
         name,
         packageVersion(name),
       ]),
