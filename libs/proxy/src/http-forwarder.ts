@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { finished, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ProblemException } from '@portico/errors';
 import { backoffDelayMs, type Lease, type Target, type UpstreamPool } from '@portico/upstream';
@@ -20,7 +20,7 @@ export interface ForwardRequest {
   method: Dispatcher.HttpMethod;
   /** Path and query to request from the target, before the target's own base path. */
   path: string;
-  /** End-to-end headers to send, already transformed; Host is added per target. */
+  /** End-to-end headers to send, already transformed; owned by the forwarder, which sets Host per target. */
   headers: HeaderMap;
   /** The client's Host, sent on when the upstream preserves it. */
   host: string | undefined;
@@ -116,10 +116,12 @@ export class HttpForwarder {
       const endpoint = upstream.endpoint(target);
       const started = performance.now();
       try {
+        // The headers are the caller's own copy, so only Host changes per target.
+        request.headers['host'] = spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host;
         const response = await endpoint.client.request({
           method: request.method,
           path: endpoint.basePath + request.path,
-          headers: { ...request.headers, host: spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host },
+          headers: request.headers,
           body: bodyless ? null : limitedBody(request.raw, request.bodyLimitBytes),
           signal,
           bodyTimeout: request.timeoutMs,
@@ -200,8 +202,10 @@ export class HttpForwarder {
 
   /** The response with its lease settled when the body ends: a reset mid-body counts against the target. */
   private streamed(response: Dispatcher.ResponseData, lease: Lease, signal: AbortSignal): ForwardResponse {
-    finished(response.body, (error) => {
-      if (!error) lease.succeed();
+    const body = response.body;
+    // One 'close' listener rather than stream.finished's several: the body closes after its end or its error.
+    body.once('close', () => {
+      if (body.readableEnded) lease.succeed();
       else if (signal.aborted) lease.release();
       else lease.fail();
     });

@@ -68,9 +68,20 @@ export class ProxyMetrics {
     perTarget('proxy_target_circuit_state', 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open.', (target) => CIRCUIT_VALUE[target.circuit]);
   }
 
+  // Label children cached per series: prom-client otherwise hashes the label object on every request.
+  private readonly attemptSeries = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+
   attempt(upstream: string, target: string, outcome: ForwardOutcome, seconds: number): void {
-    this.requests.inc({ upstream, target, outcome });
-    this.duration.observe({ upstream, outcome }, seconds);
+    const key = `${upstream} ${target} ${outcome}`;
+    let series = this.attemptSeries.get(key);
+    if (!series) {
+      const counter = this.requests.labels({ upstream, target, outcome });
+      const histogram = this.duration.labels({ upstream, outcome });
+      series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+      this.attemptSeries.set(key, series);
+    }
+    series.count();
+    series.observe(seconds);
   }
 
   refused(upstream: string, outcome: 'no_target' | 'circuit_open'): void {
