@@ -21,6 +21,9 @@ async function start(env: GatewayEnvironment): Promise<void> {
     // X-Forwarded-* only from the peers TRUST_PROXY names: anyone else could spoof their address.
     trustProxy: env.TRUST_PROXY,
     rewriteUrl: mediaTypeVersioning('/api', 'portico'),
+    // No Nest middleware runs in the gateway (request logging and ids are Fastify hooks), so middie's
+    // per-request hook would only cost time.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, routes), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
