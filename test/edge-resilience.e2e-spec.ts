@@ -102,6 +102,9 @@ describe('edge resilience: balancing, failures, breakers and timeouts', () => {
   });
 
   it('ip-hash keeps each client on one target and spreads clients', async () => {
+    // From a trusted proxy, the forwarded chain is kept and the proxy's own address appended.
+    const forwarded = await call<EchoAnswer>(edge.baseUrl, '/hash/x', { headers: { 'x-forwarded-for': '198.51.100.7' } });
+    expect(forwarded.body.headers['x-forwarded-for']).toBe('198.51.100.7, 127.0.0.1');
     const sticky = await serversOf('/hash/x', 10, () => ({ 'x-forwarded-for': '198.51.100.7' }));
     expect(new Set(sticky).size).toBe(1);
     const spread = await serversOf('/hash/x', 60, (index) => ({ 'x-forwarded-for': `198.51.100.${index + 1}` }));

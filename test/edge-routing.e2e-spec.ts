@@ -3,6 +3,7 @@ import { startEdgeGateway, upstream, type EdgeGateway } from './support/edge.js'
 import { call, expectProblem, rawGet } from './support/http.js';
 import { bearer, token } from './support/token.js';
 import { TestUpstream, type EchoAnswer } from './support/upstream.js';
+import { waitFor } from './support/wait-for.js';
 
 describe('edge routing: matching, rewriting, headers and auth on route-file routes', () => {
   let blue: TestUpstream;
@@ -12,7 +13,11 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
   beforeAll(async () => {
     [blue, green] = await Promise.all([TestUpstream.start('blue'), TestUpstream.start('green')]);
     edge = await startEdgeGateway({
-      upstreams: { blue: upstream([blue.url]), green: upstream([green.url]) },
+      upstreams: {
+        blue: upstream([blue.url]),
+        green: upstream([green.url]),
+        'green-as-is': upstream([green.url], { host: 'preserve' }),
+      },
       routes: [
         { id: 'items', path: '/api/items/*', upstream: 'blue', stripPrefix: '/api/items', auth: { public: true } },
         { id: 'item-special', path: '/api/items/special', upstream: 'green', auth: { public: true } },
@@ -36,6 +41,17 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
         { id: 'admins', path: '/api/admins/*', upstream: 'blue', auth: { roles: ['admin'] } },
         { id: 'writes', path: '/api/writes', methods: ['POST'], upstream: 'blue', bodyLimitBytes: 1024, auth: { public: true } },
         { id: 'v2', path: '/api/v2/things/*', upstream: 'green', rewrite: '/things/$1', auth: { public: true } },
+        {
+          id: 'split',
+          path: '/api/split',
+          split: [
+            { upstream: 'blue', weight: 3 },
+            { upstream: 'green', weight: 1 },
+          ],
+          auth: { public: true },
+        },
+        { id: 'shadowed', path: '/api/shadowed', upstream: 'blue', mirror: { upstream: 'green', percent: 100 }, auth: { public: true } },
+        { id: 'as-is', path: '/api/as-is', upstream: 'green-as-is', auth: { public: true } },
       ],
     });
   });
@@ -99,6 +115,27 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
     expect(seen['forwarded']).toBe(`for=127.0.0.1;proto=http;host="127.0.0.1:${edge.port}"`);
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${edge.port}`);
+  });
+
+  it('splits traffic between upstreams by weight (canary, blue-green)', async () => {
+    const servers: string[] = [];
+    for (let index = 0; index < 200; index++) servers.push((await get('/api/split')).body.server);
+    const canary = servers.filter((server) => server === 'green').length;
+    // 50 expected; the bounds are over six standard deviations wide.
+    expect(canary).toBeGreaterThan(25);
+    expect(canary).toBeLessThan(80);
+  });
+
+  it('mirrors requests to a shadow upstream whose answers the client never sees', async () => {
+    const before = green.served;
+    const result = await get('/api/shadowed?probe=1');
+    expect(result.body.server).toBe('blue');
+    await waitFor(() => green.served > before, { timeoutMs: 5_000, description: 'the mirrored request to reach green' });
+  });
+
+  it('sends the upstream its own Host unless the upstream preserves the client’s', async () => {
+    expect((await get('/api/items/x')).body.headers['host']).toBe(`127.0.0.1:${blue.port}`);
+    expect((await get('/api/as-is')).body.headers['host']).toBe(`127.0.0.1:${edge.port}`);
   });
 
   it('requires a valid token unless the route is public, and never calls the upstream without one', async () => {
