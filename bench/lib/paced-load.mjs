@@ -28,9 +28,10 @@ const r3 = (value) => (value === null ? null : Math.round(value * 1000) / 1000);
  * every answer. Returns the latencies and how late the generator dispatched.
  */
 async function drive(pool, path, headers, total, schedule) {
-  const latencies = [];
+  const latencies = new Float64Array(total);
   const lateness = new Float64Array(total);
   const statusCodes = {};
+  let completed = 0;
   let sent = 0;
   let settled = 0;
   let errors = 0;
@@ -48,17 +49,27 @@ async function drive(pool, path, headers, total, schedule) {
       const dispatched = performance.now();
       lateness[index] = dispatched - start - schedule(index);
       lastDispatch = dispatched;
-      pool.request({ path, method: 'GET', headers }).then(
-        async ({ statusCode, body }) => {
-          await body.arrayBuffer();
-          latencies.push(performance.now() - dispatched);
-          statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-          settle();
-        },
-        (error) => {
-          errors += 1;
-          firstError ??= `${error.code ?? error.name}: ${error.message}`;
-          settle();
+      let status = 0;
+      // dispatch() with bare callbacks rather than request(): no stream and no promise per request.
+      // A third of the garbage, and the generator's own collections no longer show in the p99.
+      pool.dispatch(
+        { path, method: 'GET', headers },
+        {
+          onRequestStart() {},
+          onResponseStart(_controller, statusCode) {
+            status = statusCode;
+          },
+          onResponseData() {},
+          onResponseEnd() {
+            latencies[completed++] = performance.now() - dispatched;
+            statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+            settle();
+          },
+          onResponseError(_controller, error) {
+            errors += 1;
+            firstError ??= `${error.code ?? error.name}: ${error.message}`;
+            settle();
+          },
         },
       );
     };
@@ -69,7 +80,7 @@ async function drive(pool, path, headers, total, schedule) {
     };
     tick();
   });
-  return { latencies, lateness, statusCodes, errors, firstError, sendingS: (lastDispatch - start) / 1000 };
+  return { latencies: latencies.subarray(0, completed), lateness, statusCodes, errors, firstError, sendingS: (lastDispatch - start) / 1000 };
 }
 
 async function generate({ url, headers = {}, rate, durationS, warmupS, connections }) {
@@ -91,8 +102,9 @@ async function generate({ url, headers = {}, rate, durationS, warmupS, connectio
   await pool.close();
   const cpu = process.cpuUsage();
 
-  const latencies = run.latencies.sort((a, b) => a - b);
-  const late = Array.from(run.lateness).sort((a, b) => a - b);
+  // Typed arrays sort numerically.
+  const latencies = run.latencies.sort();
+  const late = run.lateness.sort();
   const non2xx = Object.entries(run.statusCodes).reduce((sum, [code, count]) => sum + (code.startsWith('2') ? 0 : count), 0);
   return {
     rate,
