@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ProblemException } from '@portico/errors';
 import { backoffDelayMs, type Lease, type Target, type UpstreamPool } from '@portico/upstream';
@@ -39,11 +39,22 @@ export interface ForwardRequest {
   abort: AbortController;
 }
 
-export interface ForwardResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  body: Readable;
-}
+/**
+ * Called once the chosen upstream answer's headers arrive: writes the response head and returns where
+ * the body goes (for the gateway, the raw Node response). The body is streamed there with backpressure.
+ */
+export type ResponseSink = (statusCode: number, headers: IncomingHttpHeaders) => Writable;
+
+/** The response failed after its head was sent; the caller can only cut the connection. */
+export class ResponseInterrupted extends Error {}
+
+/** Swallows the body of an upstream answer that is about to be retried. */
+const discard = () =>
+  new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
 
 /** The abort reason when the route's deadline passes before response headers arrive. */
 class DeadlineExceeded extends Error {
@@ -72,18 +83,18 @@ function unavailable(pool: UpstreamPool): ProblemException {
 export class HttpForwarder {
   constructor(private readonly metrics: ProxyMetrics) {}
 
-  async forward(upstream: HttpUpstream, request: ForwardRequest): Promise<ForwardResponse> {
+  /** Resolves when the whole response has been streamed into the sink; rejects with a problem before that. */
+  async forward(upstream: HttpUpstream, request: ForwardRequest, sink: ResponseSink): Promise<void> {
     const { abort } = request;
     const deadline = setTimeout(() => abort.abort(new DeadlineExceeded()), request.timeoutMs);
     try {
-      return await this.attempts(upstream, request);
+      await this.attempts(upstream, request, sink, () => clearTimeout(deadline));
     } finally {
-      // Response headers arrived (or it failed): from here the body's own idle timeout applies.
       clearTimeout(deadline);
     }
   }
 
-  private async attempts(upstream: HttpUpstream, request: ForwardRequest): Promise<ForwardResponse> {
+  private async attempts(upstream: HttpUpstream, request: ForwardRequest, sink: ResponseSink, answered: () => void): Promise<void> {
     const { pool, budget, spec } = upstream;
     const signal = request.abort.signal;
     const deadline = performance.now() + request.timeoutMs;
@@ -115,35 +126,42 @@ export class HttpForwarder {
       tried.add(target);
       const endpoint = upstream.endpoint(target);
       const started = performance.now();
+      let status = 0;
+      let retrying = false;
+      // The headers are the caller's own copy, so only Host changes per target.
+      request.headers['host'] = spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host;
       try {
-        // The headers are the caller's own copy, so only Host changes per target.
-        request.headers['host'] = spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host;
-        const response = await endpoint.client.request({
-          method: request.method,
-          path: endpoint.basePath + request.path,
-          headers: request.headers,
-          body: bodyless ? null : limitedBody(request.raw, request.bodyLimitBytes),
-          signal,
-          bodyTimeout: request.timeoutMs,
-        });
-        const seconds = (performance.now() - started) / 1000;
-        if (response.statusCode < 500) {
-          this.metrics.attempt(upstream.name, target.address, 'success', seconds);
-          return this.streamed(response, lease, signal);
-        }
-        lease.fail();
-        this.metrics.attempt(upstream.name, target.address, 'http_5xx', seconds);
-        if (RETRY_ON_STATUS.has(response.statusCode) && attempt < maxAttempts && budget.tryRetry()) {
-          await response.body.dump();
-          lastFailure = undefined;
-          continue;
-        }
-        return response;
+        await endpoint.client.stream(
+          {
+            method: request.method,
+            path: endpoint.basePath + request.path,
+            headers: request.headers,
+            body: bodyless ? null : limitedBody(request.raw, request.bodyLimitBytes),
+            signal,
+            bodyTimeout: request.timeoutMs,
+          },
+          ({ statusCode, headers }) => {
+            status = statusCode;
+            const outcome = statusCode < 500 ? 'success' : 'http_5xx';
+            this.metrics.attempt(upstream.name, target.address, outcome, (performance.now() - started) / 1000);
+            retrying = RETRY_ON_STATUS.has(statusCode) && attempt < maxAttempts && budget.tryRetry();
+            if (retrying) return discard();
+            answered();
+            return sink(statusCode, headers);
+          },
+        );
       } catch (error) {
+        const aborted = signal.aborted && !(signal.reason instanceof DeadlineExceeded);
+        if (status !== 0 && !retrying) {
+          // Headers already went to the client: a failure now can only cut the response short.
+          if (aborted) lease.release();
+          else lease.fail();
+          throw new ResponseInterrupted('the upstream response was interrupted', { cause: error });
+        }
         const seconds = (performance.now() - started) / 1000;
         // The abort's reason tells a passed deadline (a failure of the target) from a client that left.
         const failure = classifyForwardFailure(signal.aborted ? signal.reason : error, upstream.name);
-        if (failure.outcome === 'cancelled') {
+        if (aborted || failure.outcome === 'cancelled') {
           lease.release();
           this.metrics.attempt(upstream.name, target.address, 'cancelled', seconds);
           throw failure.problem();
@@ -152,7 +170,12 @@ export class HttpForwarder {
         this.metrics.attempt(upstream.name, target.address, failure.outcome, seconds);
         lastFailure = failure;
         if (!(failure.retryable && attempt < maxAttempts && !signal.aborted && budget.tryRetry())) break;
+        continue;
       }
+      if (status >= 500) lease.fail();
+      else lease.succeed();
+      if (!retrying) return;
+      lastFailure = undefined;
     }
     if (signal.aborted) throw classifyForwardFailure(signal.reason, upstream.name).problem();
     throw lastFailure ? lastFailure.problem() : unavailable(pool);
@@ -198,17 +221,5 @@ export class HttpForwarder {
       refused.add(target);
     }
     return undefined;
-  }
-
-  /** The response with its lease settled when the body ends: a reset mid-body counts against the target. */
-  private streamed(response: Dispatcher.ResponseData, lease: Lease, signal: AbortSignal): ForwardResponse {
-    const body = response.body;
-    // One 'close' listener rather than stream.finished's several: the body closes after its end or its error.
-    body.once('close', () => {
-      if (body.readableEnded) lease.succeed();
-      else if (signal.aborted) lease.release();
-      else lease.fail();
-    });
-    return response;
   }
 }

@@ -13,6 +13,7 @@ import {
   openWebSocketTunnel,
   ProxyMetrics,
   refuseUpgrade,
+  ResponseInterrupted,
   type ClientOrigin,
   type HeaderMap,
   type HttpUpstream,
@@ -172,22 +173,42 @@ export class EdgeProxy {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) aborted.abort();
     });
-    const response = await this.forwarder.forward(upstream, {
-      raw: request.raw,
-      method,
-      path,
-      headers,
-      host: request.host,
-      clientKey: request.ip,
-      timeoutMs,
-      retryAttempts,
-      retryNonIdempotent: spec.retries?.nonIdempotent ?? false,
-      bodyLimitBytes,
-      abort: aborted,
-    });
-    const responseHeaders = endToEndHeaders(response.headers, NOTHING_OWNED);
-    applyHeaderRules(responseHeaders, spec.headers?.response);
-    return reply.code(response.statusCode).headers(responseHeaders).send(response.body);
+    const responseRules = spec.headers?.response;
+    try {
+      await this.forwarder.forward(
+        upstream,
+        {
+          raw: request.raw,
+          method,
+          path,
+          headers,
+          host: request.host,
+          clientKey: request.ip,
+          timeoutMs,
+          retryAttempts,
+          retryNonIdempotent: spec.retries?.nonIdempotent ?? false,
+          bodyLimitBytes,
+          abort: aborted,
+        },
+        (statusCode, upstreamHeaders) => {
+          const responseHeaders = endToEndHeaders(upstreamHeaders, NOTHING_OWNED);
+          applyHeaderRules(responseHeaders, responseRules);
+          // The body streams straight into the Node response, without a Readable in between; Fastify's
+          // onResponse hooks (access log, metrics) still run when it finishes.
+          reply.hijack();
+          reply.raw.writeHead(statusCode, { ...(reply.getHeaders() as HeaderMap), ...responseHeaders });
+          return reply.raw;
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof ResponseInterrupted)) throw error;
+      // A client that left mid-body is routine; an upstream that broke off is worth a warning.
+      const log = { err: error.cause, requestId: request.id, route: match.route.id };
+      if (aborted.signal.aborted) this.logger.debug(log, error.message);
+      else this.logger.warn(log, error.message);
+      reply.raw.destroy();
+    }
+    return reply;
   }
 
   private unmatched(candidate: RouteRequest, allowed: string[], reply: FastifyReply): FastifyReply {
