@@ -1,6 +1,6 @@
 import { ProblemException } from '@portico/errors';
 import jwt from 'jsonwebtoken';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TokenVerifier } from './token-verifier.js';
 
 const SECRET = 'unit-test-secret-of-enough-length';
@@ -26,6 +26,19 @@ async function problemOf(authorization: string | undefined): Promise<ProblemExce
 }
 
 describe('TokenVerifier', () => {
+  it('accepts a remembered token only until it expires', async () => {
+    vi.useFakeTimers({ now: Date.now() });
+    try {
+      const token = sign({}, { expiresIn: 2 });
+      await expect(verifier.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'p1' });
+      await expect(verifier.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'p1' });
+      vi.advanceTimersByTime(2_500);
+      await expect(verifier.authenticate(`Bearer ${token}`)).rejects.toThrow('jwt expired');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('turns a valid bearer token into the principal', async () => {
     const principal = await verifier.authenticate(`Bearer ${sign({ roles: ['admin'] })}`);
     expect(principal).toMatchObject({ sub: 'p1', roles: ['admin'] });

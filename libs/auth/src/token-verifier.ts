@@ -8,6 +8,21 @@ import { SigningKeys } from './signing-keys.js';
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 /**
+ * Verified tokens are remembered for at most this long (and never past their own expiry), as Envoy's
+ * jwt_authn cache does: the same token string always verifies the same way while the keys stand, and
+ * the HMAC or RSA check plus two JSON parses are the largest per-request cost of a proxied call.
+ * Bounding the age bounds how long a token signed by a since-removed JWKS key is still accepted.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX_ENTRIES = 10_000;
+
+interface Verified {
+  principal: Principal;
+  /** Epoch ms after which the entry must be verified again. */
+  until: number;
+}
+
+/**
  * Verifies bearer tokens for callers outside Nest's guard pipeline (the edge proxy, socket
  * handshakes) with the same keys, pinned algorithms, issuer, audience, clock tolerance and claim
  * rules as the REST guard's passport strategy.
@@ -16,6 +31,7 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 export class TokenVerifier {
   readonly keys: SigningKeys;
   readonly verifyOptions: jwt.VerifyOptions & { complete: false };
+  private readonly verified = new Map<string, Verified>();
 
   constructor(@Inject(AUTH_OPTIONS) private readonly options: AuthOptions) {
     this.keys = new SigningKeys(options.keys);
@@ -30,10 +46,24 @@ export class TokenVerifier {
 
   /** The token's principal; throws jsonwebtoken's or the claim rules' error when it is not acceptable. */
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const remembered = this.verified.get(token);
+    if (remembered !== undefined && now < remembered.until) return remembered.principal;
     const key = this.keys.fixed ?? (await this.keys.forKeyId(jwt.decode(token, { complete: true })?.header.kid));
     const payload = jwt.verify(token, key, this.verifyOptions);
     if (typeof payload === 'string') throw new jwt.JsonWebTokenError('jwt payload must be a JSON object');
-    return principalFromClaims(payload, this.options.rolesClaim);
+    const principal = principalFromClaims(payload, this.options.rolesClaim);
+    this.remember(token, principal, now);
+    return principal;
+  }
+
+  private remember(token: string, principal: Principal, now: number): void {
+    // principalFromClaims has checked that exp is a number; jsonwebtoken accepts it up to the tolerance.
+    const expiresAt = ((principal.claims['exp'] as number) + this.options.clockToleranceSeconds) * 1000;
+    this.verified.delete(token);
+    // Map keeps insertion order: the first key is the least recently verified.
+    if (this.verified.size >= VERIFIED_MAX_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { principal, until: Math.min(expiresAt, now + VERIFIED_TTL_MS) });
   }
 
   /** Verifies an `Authorization` header's bearer token; failures are 401 problems worded like the REST guard's. */

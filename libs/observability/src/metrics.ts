@@ -8,12 +8,13 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_server_requests_total',
-    help: 'HTTP requests served, by method, route template and status class.',
-    labelNames: ['method', 'route', 'status_class'] as const,
-    registers: [this.registry],
-  });
+  // Label children cached per series: prom-client otherwise hashes the label object on every request.
+  private readonly httpSeries = new Map<
+    string,
+    { labels: { method: string; route: string; status_class: string }; count: number; observe: (seconds: number) => void }
+  >();
+
+  readonly httpRequests: Counter<'method' | 'route' | 'status_class'>;
 
   readonly httpDuration = new Histogram({
     name: 'http_server_request_duration_seconds',
@@ -32,6 +33,18 @@ export class Metrics {
   });
 
   constructor() {
+    const series = this.httpSeries;
+    // Counted in plain numbers and handed over at scrape time: prom-client would hash the labels per request.
+    this.httpRequests = new Counter({
+      name: 'http_server_requests_total',
+      help: 'HTTP requests served, by method, route template and status class.',
+      labelNames: ['method', 'route', 'status_class'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { labels, count } of series.values()) this.inc(labels, count);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these gauges *_total, which promtool rejects (the suffix is for counters); the
     // per-type gauges without the suffix (nodejs_active_handles{type}) carry the same information.
@@ -40,21 +53,17 @@ export class Metrics {
     }
   }
 
-  // Label children cached per series: prom-client otherwise hashes the label object on every request.
-  private readonly httpSeries = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
-
   recordHttp(method: string, route: string, statusCode: number, seconds: number): void {
     const statusClass = `${Math.floor(statusCode / 100)}xx`;
     const key = `${method} ${route} ${statusClass}`;
     let series = this.httpSeries.get(key);
     if (!series) {
       const labels = { method, route, status_class: statusClass };
-      const counter = this.httpRequests.labels(labels);
       const histogram = this.httpDuration.labels(labels);
-      series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+      series = { labels, count: 0, observe: (value) => histogram.observe(value) };
       this.httpSeries.set(key, series);
     }
-    series.count();
+    series.count++;
     series.observe(seconds);
   }
 

@@ -125,7 +125,6 @@ export class HttpForwarder {
       const { target, lease } = leased;
       tried.add(target);
       const endpoint = upstream.endpoint(target);
-      const started = performance.now();
       let status = 0;
       let retrying = false;
       // The headers are the caller's own copy, so only Host changes per target.
@@ -143,7 +142,7 @@ export class HttpForwarder {
           ({ statusCode, headers }) => {
             status = statusCode;
             const outcome = statusCode < 500 ? 'success' : 'http_5xx';
-            this.metrics.attempt(upstream.name, target.address, outcome, (performance.now() - started) / 1000);
+            this.metrics.attempt(upstream.name, target.address, outcome);
             retrying = RETRY_ON_STATUS.has(statusCode) && attempt < maxAttempts && budget.tryRetry();
             if (retrying) return discard();
             answered();
@@ -158,16 +157,15 @@ export class HttpForwarder {
           else lease.fail();
           throw new ResponseInterrupted('the upstream response was interrupted', { cause: error });
         }
-        const seconds = (performance.now() - started) / 1000;
         // The abort's reason tells a passed deadline (a failure of the target) from a client that left.
         const failure = classifyForwardFailure(signal.aborted ? signal.reason : error, upstream.name);
         if (aborted || failure.outcome === 'cancelled') {
           lease.release();
-          this.metrics.attempt(upstream.name, target.address, 'cancelled', seconds);
+          this.metrics.attempt(upstream.name, target.address, 'cancelled');
           throw failure.problem();
         }
         lease.fail();
-        this.metrics.attempt(upstream.name, target.address, failure.outcome, seconds);
+        this.metrics.attempt(upstream.name, target.address, failure.outcome);
         lastFailure = failure;
         if (!(failure.retryable && attempt < maxAttempts && !signal.aborted && budget.tryRetry())) break;
         continue;

@@ -1,8 +1,7 @@
 import type { Target, UpstreamPool } from '@portico/upstream';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ForwardOutcome } from './upstream-failure.js';
 
-const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 /**
@@ -10,25 +9,23 @@ const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
  * reload that drops a target also drops its series.
  */
 export class ProxyMetrics {
-  private readonly requests: Counter<'upstream' | 'target' | 'outcome'>;
-  private readonly duration: Histogram<'upstream' | 'outcome'>;
+  /** Attempts counted in plain numbers and handed to prom-client at scrape time: no label hashing per request. */
+  private readonly attempts = new Map<string, { labels: { upstream: string; target: string; outcome: string }; count: number }>();
   private readonly retries: Counter<'upstream'>;
   private readonly mirrored: Counter<'upstream' | 'outcome'>;
   private readonly tunnels: Gauge<'route'>;
 
   constructor(registry: Registry, pools: () => Iterable<UpstreamPool>) {
-    this.requests = new Counter({
+    const attempts = this.attempts;
+    new Counter({
       name: 'proxy_upstream_requests_total',
       help: 'Forwarding attempts to upstream targets, by upstream, target and outcome.',
       labelNames: ['upstream', 'target', 'outcome'],
       registers: [registry],
-    });
-    this.duration = new Histogram({
-      name: 'proxy_upstream_response_seconds',
-      help: 'Time from sending an attempt to the upstream response headers (or the failure), by upstream and outcome.',
-      labelNames: ['upstream', 'outcome'],
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { labels, count } of attempts.values()) this.inc(labels, count);
+      },
     });
     this.retries = new Counter({
       name: 'proxy_upstream_retries_total',
@@ -68,24 +65,15 @@ export class ProxyMetrics {
     perTarget('proxy_target_circuit_state', 'Circuit breaker state per target: 0 closed, 1 half-open, 2 open.', (target) => CIRCUIT_VALUE[target.circuit]);
   }
 
-  // Label children cached per series: prom-client otherwise hashes the label object on every request.
-  private readonly attemptSeries = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
-
-  attempt(upstream: string, target: string, outcome: ForwardOutcome, seconds: number): void {
+  attempt(upstream: string, target: string, outcome: ForwardOutcome): void {
     const key = `${upstream} ${target} ${outcome}`;
-    let series = this.attemptSeries.get(key);
-    if (!series) {
-      const counter = this.requests.labels({ upstream, target, outcome });
-      const histogram = this.duration.labels({ upstream, outcome });
-      series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
-      this.attemptSeries.set(key, series);
-    }
-    series.count();
-    series.observe(seconds);
+    const series = this.attempts.get(key);
+    if (series) series.count++;
+    else this.attempts.set(key, { labels: { upstream, target, outcome }, count: 1 });
   }
 
   refused(upstream: string, outcome: 'no_target' | 'circuit_open'): void {
-    this.requests.inc({ upstream, target: 'none', outcome });
+    this.attempt(upstream, 'none', outcome);
   }
 
   retry(upstream: string): void {
