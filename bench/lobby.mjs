@@ -7,7 +7,7 @@ import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { markStopping, start, stopAll, whenAChildDies } from './lib/processes.mjs';
+import { exitPaths, start } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
 import { writeResults } from './lib/results.mjs';
 import { cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
@@ -49,24 +49,7 @@ const settings = {
 // ---------------------------------------------------------------------------------------------
 // Exit paths: every one of them stops the children (processes.mjs also SIGKILLs them on 'exit').
 
-let finishing = false;
-async function finish(code, error) {
-  if (finishing) return;
-  finishing = true;
-  markStopping();
-  if (error) process.stderr.write(`\nbench failed: ${error instanceof Error ? error.stack : error}\n`);
-  await stopAll();
-  process.exit(code);
-}
-
-whenAChildDies((child, code, signal) => {
-  const output = child.lastLines.length > 0 ? `\n  last output:\n    ${child.lastLines.join('\n    ')}` : '';
-  void finish(1, `${child.name} (pid ${child.pid}) exited unexpectedly with ${signal ?? `code ${code}`}${output}`);
-});
-process.once('SIGINT', () => void finish(130, 'interrupted (SIGINT)'));
-process.once('SIGTERM', () => void finish(143, 'terminated (SIGTERM)'));
-process.on('uncaughtException', (error) => void finish(1, error));
-process.on('unhandledRejection', (error) => void finish(1, error));
+const finish = exitPaths();
 
 // ---------------------------------------------------------------------------------------------
 

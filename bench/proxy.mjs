@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNginx, nginxArgs, writeNginxConfig } from './lib/nginx.mjs';
 import { pacedLoad } from './lib/paced-load.mjs';
-import { markStopping, start, startCommand, stop, stopAll, whenAChildDies } from './lib/processes.mjs';
+import { exitPaths, start, startCommand, stop } from './lib/processes.mjs';
 import { freePorts, waitForHttpOk } from './lib/probes.mjs';
 import { writeResults } from './lib/results.mjs';
 import { childPids, cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
@@ -53,25 +53,9 @@ const settings = {
 // and removes the temporary directory (routes file, nginx configuration and temp files).
 
 let workDir;
-let finishing = false;
-async function finish(code, error) {
-  if (finishing) return;
-  finishing = true;
-  markStopping();
-  if (error) process.stderr.write(`\nbench failed: ${error instanceof Error ? error.stack : error}\n`);
-  await stopAll();
+const finish = exitPaths(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
-  process.exit(code);
-}
-
-whenAChildDies((child, code, signal) => {
-  const output = child.lastLines.length > 0 ? `\n  last output:\n    ${child.lastLines.join('\n    ')}` : '';
-  void finish(1, `${child.name} (pid ${child.pid}) exited unexpectedly with ${signal ?? `code ${code}`}${output}`);
 });
-process.once('SIGINT', () => void finish(130, 'interrupted (SIGINT)'));
-process.once('SIGTERM', () => void finish(143, 'terminated (SIGTERM)'));
-process.on('uncaughtException', (error) => void finish(1, error));
-process.on('unhandledRejection', (error) => void finish(1, error));
 
 // ---------------------------------------------------------------------------------------------
 

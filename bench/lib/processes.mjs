@@ -128,3 +128,29 @@ export function markStopping() {
 process.on('exit', () => {
   for (const child of children) if (child.alive) child.signal('SIGKILL');
 });
+
+/**
+ * Every way a benchmark script can end (done, a child dying, Ctrl-C, an uncaught error) goes through
+ * the returned `finish(code, error?)`: it stops the children, runs `cleanup`, and exits once.
+ */
+export function exitPaths(cleanup = () => {}) {
+  let finishing = false;
+  async function finish(code, error) {
+    if (finishing) return;
+    finishing = true;
+    markStopping();
+    if (error) process.stderr.write(`\nbench failed: ${error instanceof Error ? error.stack : error}\n`);
+    await stopAll();
+    cleanup();
+    process.exit(code);
+  }
+  whenAChildDies((child, code, signal) => {
+    const output = child.lastLines.length > 0 ? `\n  last output:\n    ${child.lastLines.join('\n    ')}` : '';
+    void finish(1, `${child.name} (pid ${child.pid}) exited unexpectedly with ${signal ?? `code ${code}`}${output}`);
+  });
+  process.once('SIGINT', () => void finish(130, 'interrupted (SIGINT)'));
+  process.once('SIGTERM', () => void finish(143, 'terminated (SIGTERM)'));
+  process.on('uncaughtException', (error) => void finish(1, error));
+  process.on('unhandledRejection', (error) => void finish(1, error));
+  return finish;
+}

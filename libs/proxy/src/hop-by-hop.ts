@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -25,7 +25,7 @@ export function endToEndHeaders(headers: IncomingHttpHeaders, omit: ReadonlySet<
   const result: HeaderMap = {};
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || omit.has(name) || named?.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(name) || omit.has(name) || named?.has(name)) continue;
     result[name] = value;
   }
   return result;

@@ -1,7 +1,7 @@
 export { hasRequestBody } from './body-limit.js';
 export { forwardingHeaders, type ClientOrigin } from './forwarded.js';
 export { applyHeaderRules, type HeaderRules } from './header-rules.js';
-export { endToEndHeaders, type HeaderMap } from './hop-by-hop.js';
+export { endToEndHeaders, HOP_BY_HOP_HEADERS, type HeaderMap } from './hop-by-hop.js';
 export { HttpForwarder, ResponseInterrupted, type ForwardRequest, type ResponseSink } from './http-forwarder.js';
 export { HttpUpstream, type HttpUpstreamSpec, type TargetEndpoint } from './http-upstream.js';
 export { ProxyMetrics } from './proxy-metrics.js';

@@ -1,3 +1,4 @@
+import { HOP_BY_HOP_HEADERS } from '@portico/proxy';
 import { z } from 'zod';
 import { keyedRecord } from './keyed-record.js';
 import { parseRoutePath } from './route-path.js';
@@ -9,19 +10,7 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'O
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** Headers the proxy itself manages per connection or per message; a route setting them would break framing. */
-const MANAGED_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-]);
+const MANAGED_HEADERS = new Set([...HOP_BY_HOP_HEADERS, 'host', 'content-length']);
 
 const headerName = z
   .string()
