@@ -132,6 +132,19 @@ describe('edge streaming: large bodies both ways in bounded memory, and WebSocke
     }
   });
 
+  it('accepts a browser’s token from the access_token query parameter and keeps it from the upstream', async () => {
+    const { socket, messages } = await openSocket(`ws://127.0.0.1:${edge.port}/live?room=7&access_token=${token('p8')}`);
+    try {
+      await waitFor(() => messages.includes('files:hello p8'), { timeoutMs: 5_000, description: 'the upstream greeting' });
+      socket.send('where');
+      await waitFor(() => messages.includes('files:where'), { timeoutMs: 5_000, description: 'the echoed message' });
+      expect(files.upgradeUrls.at(-1)).toBe('/socket?room=7');
+    } finally {
+      socket.close();
+    }
+    await expect(openSocket(`ws://127.0.0.1:${edge.port}/live?access_token=forged`)).rejects.toThrow('upgrade refused with 401');
+  });
+
   it('refuses upgrades without a token or on routes that do not allow WebSockets', async () => {
     await expect(openSocket(`ws://127.0.0.1:${edge.port}/live`)).rejects.toThrow('upgrade refused with 401');
     await expect(openSocket(`ws://127.0.0.1:${edge.port}/files/x`, bearer(token('p7')))).rejects.toThrow('upgrade refused with 404');

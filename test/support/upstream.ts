@@ -28,6 +28,8 @@ export class TestUpstream {
   healthy = true;
   /** Requests answered per path, health checks excluded. */
   served = 0;
+  /** The URL of every WebSocket handshake, as the upstream received it. */
+  readonly upgradeUrls: string[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly websockets: WebSocketServer;
 
@@ -38,6 +40,7 @@ export class TestUpstream {
   ) {
     this.websockets = new WebSocketServer({ server });
     this.websockets.on('connection', (socket, request) => {
+      this.upgradeUrls.push(request.url ?? '');
       socket.send(`${name}:hello ${String(request.headers['x-portico-sub'] ?? 'anonymous')}`);
       socket.on('message', (data) => socket.send(`${name}:${(data as Buffer).toString("utf8")}`));
     });

@@ -71,6 +71,21 @@ function routeRequest(method: string, url: string, host: string | undefined, hea
   };
 }
 
+/**
+ * Browsers cannot set headers on a WebSocket handshake, so an upgrade may carry its bearer token as
+ * `?access_token=` instead (RFC 6750 §2.3). The token is taken out of the query before anything is
+ * forwarded or logged.
+ */
+function splitAccessToken(url: string): { url: string; token: string | undefined } {
+  const query = queryOf(url);
+  if (!query.includes('access_token=')) return { url, token: undefined };
+  const params = new URLSearchParams(query);
+  const token = params.get('access_token') ?? undefined;
+  params.delete('access_token');
+  const rest = params.toString();
+  return { url: pathOf(url) + (rest === '' ? '' : `?${rest}`), token };
+}
+
 function hostnameOf(host: string | undefined): string | undefined {
   if (host === undefined) return undefined;
   // Strip the port, keeping bracketed IPv6 literals whole.
@@ -266,7 +281,7 @@ export class EdgeProxy {
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const requestId = requestIdFor(request.headers[REQUEST_ID_HEADER]);
-    const url = request.url ?? '/';
+    const { url, token } = splitAccessToken(request.url ?? '/');
     const instance = pathOf(url);
     const refuse = (error: unknown) => {
       const { problem, headers } = toProblemResponse(error, { requestId, instance });
@@ -281,7 +296,7 @@ export class EdgeProxy {
         throw new ProblemException({ status: 404, slug: 'not-found', title: 'Not found', detail: `no WebSocket route for ${instance}` });
       }
       const spec = match.route.spec;
-      const principal = await this.authorize(spec, request.headers.authorization);
+      const principal = await this.authorize(spec, request.headers.authorization ?? (token === undefined ? undefined : `Bearer ${token}`));
       const name = chooseUpstream(spec);
       const upstream = live.upstreams.get(name);
       if (!upstream) throw notConfigured(name);
