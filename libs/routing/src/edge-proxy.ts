@@ -9,6 +9,7 @@ import {
   classifyForwardFailure,
   endToEndHeaders,
   forwardingHeaders,
+  hasRequestBody,
   HttpForwarder,
   openWebSocketTunnel,
   ProxyMetrics,
@@ -182,7 +183,7 @@ export class EdgeProxy {
     const method = request.method;
     const timeoutMs = spec.timeoutMs ?? upstream.spec.timeout.requestMs;
     const retryAttempts = spec.retries?.attempts ?? upstream.spec.retries.attempts;
-    this.mirror(spec, live.upstreams, { raw: request.raw, method, path, headers, clientKey: request.ip, timeoutMs });
+    if (spec.mirror) this.mirror(spec.mirror, live.upstreams, { raw: request.raw, method, path, headers, clientKey: request.ip, timeoutMs });
 
     const aborted = new AbortController();
     reply.raw.once('close', () => {
@@ -266,14 +267,12 @@ export class EdgeProxy {
   }
 
   private mirror(
-    spec: RouteSpec,
+    mirror: NonNullable<RouteSpec['mirror']>,
     upstreams: ReadonlyMap<string, HttpUpstream>,
     request: { raw: IncomingMessage; method: Dispatcher.HttpMethod; path: string; headers: HeaderMap; clientKey: string; timeoutMs: number },
   ): void {
-    const mirror = spec.mirror;
     // A streamed body can be read once; teeing it would tie the client's pace to the shadow's.
-    if (!mirror || request.raw.headers['content-length'] !== undefined || request.raw.headers['transfer-encoding'] !== undefined) return;
-    if (Math.random() * 100 >= mirror.percent) return;
+    if (hasRequestBody(request.raw) || Math.random() * 100 >= mirror.percent) return;
     const upstream = upstreams.get(mirror.upstream);
     if (!upstream) return;
     this.forwarder.mirror(upstream, { ...request, host: undefined, retryAttempts: 0, retryNonIdempotent: false, bodyLimitBytes: 0 });
