@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LatencyHistogram } from './latency-histogram.js';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -16,12 +17,10 @@ export class Metrics {
 
   readonly httpRequests: Counter<'method' | 'route' | 'status_class'>;
 
-  readonly httpDuration = new Histogram({
+  readonly httpDuration = new LatencyHistogram(this.registry, {
     name: 'http_server_request_duration_seconds',
     help: 'Time from request received to response sent, by method, route template and status class.',
-    labelNames: ['method', 'route', 'status_class'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
 
   readonly upstreamDuration = new Histogram({
@@ -59,8 +58,7 @@ export class Metrics {
     let series = this.httpSeries.get(key);
     if (!series) {
       const labels = { method, route, status_class: statusClass };
-      const histogram = this.httpDuration.labels(labels);
-      series = { labels, count: 0, observe: (value) => histogram.observe(value) };
+      series = { labels, count: 0, observe: this.httpDuration.series(labels) };
       this.httpSeries.set(key, series);
     }
     series.count++;
