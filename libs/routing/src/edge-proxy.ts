@@ -158,7 +158,8 @@ export class EdgeProxy {
     if (!match) return this.unmatched(candidate, live.table.allowedMethods(candidate), reply);
     const spec = match.route.spec;
     labelRoute(request, `route:${match.route.id}`);
-    const principal = await this.authorize(spec, request.headers.authorization);
+    // Public routes skip the await altogether: one promise fewer on the hot path.
+    const principal = spec.auth.public ? undefined : await this.authorize(spec, request.headers.authorization);
     const bodyLimitBytes = spec.bodyLimitBytes ?? this.options.bodyLimitBytes;
     const declared = request.headers['content-length'];
     if (declared !== undefined && Number(declared) > bodyLimitBytes) {
