@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { exitPaths, start } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
-import { writeResults } from './lib/results.mjs';
+import { roundTotals, writeResults } from './lib/results.mjs';
 import { cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -129,23 +129,15 @@ const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.
 
 /** One target's rounds folded into one result: throughput over all rounds, per-round latencies averaged. */
 function combine(target, rounds, idle) {
-  const completed = rounds.reduce((sum, round) => sum + round.result.latency.totalCount, 0);
+  const totals = roundTotals(rounds);
+  const completed = totals.requestsTotal;
   const sum = (pick) => rounds.reduce((total, round) => total + pick(round), 0);
   return {
     requestsPerSecMean: mean(rounds.map((round) => round.result.requests.mean)),
-    requestsPerSecByRound: rounds.map((round) => round.result.requests.mean),
-    requestsTotal: completed,
     latencyMeanMs: mean(rounds.map((round) => round.result.latency.mean)),
     latencyP50Ms: mean(rounds.map((round) => round.result.latency.p50)),
     latencyP99Ms: mean(rounds.map((round) => round.result.latency.p99)),
-    latencyMaxMs: Math.max(...rounds.map((round) => round.result.latency.max)),
-    non2xx: sum((round) => round.result.non2xx),
-    errors: sum((round) => round.result.errors),
-    timeouts: sum((round) => round.result.timeouts),
-    statusCodes: rounds.reduce((codes, round) => {
-      for (const [code, { count }] of Object.entries(round.result.statusCodeStats)) codes[code] = (codes[code] ?? 0) + count;
-      return codes;
-    }, {}),
+    ...totals,
     ...memoryOf(target.child.pid),
     rssIdleMiB: idle.rssMiB,
     cpuMsPerRequest: completed > 0 ? round(sum((r) => r.serverCpuMs) / completed, 3) : null,

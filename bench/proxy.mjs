@@ -15,7 +15,7 @@ import { ensureNginx, nginxArgs, writeNginxConfig } from './lib/nginx.mjs';
 import { pacedLoad } from './lib/paced-load.mjs';
 import { exitPaths, start, startCommand, stop } from './lib/processes.mjs';
 import { freePorts, waitForHttpOk } from './lib/probes.mjs';
-import { writeResults } from './lib/results.mjs';
+import { roundTotals, writeResults } from './lib/results.mjs';
 import { childPids, cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -210,23 +210,15 @@ async function withCpu(target, upstream, everyone, work, extraOwnMs = () => 0) {
 }
 
 function combineSaturation(rounds) {
-  const completed = rounds.reduce((sum, r) => sum + r.result.latency.totalCount, 0);
+  const totals = roundTotals(rounds);
+  const completed = totals.requestsTotal;
   const sum = (pick) => rounds.reduce((total, r) => total + pick(r), 0);
   const proxyCpu = rounds.every((r) => r.proxyCpuMs !== null) ? sum((r) => r.proxyCpuMs) : null;
   return {
     requestsPerSec: median(rounds.map((r) => r.result.requests.mean)),
-    requestsPerSecByRound: rounds.map((r) => r.result.requests.mean),
-    requestsTotal: completed,
     latencyP50Ms: median(rounds.map((r) => r.result.latency.p50)),
     latencyP99Ms: median(rounds.map((r) => r.result.latency.p99)),
-    latencyMaxMs: Math.max(...rounds.map((r) => r.result.latency.max)),
-    non2xx: sum((r) => r.result.non2xx),
-    errors: sum((r) => r.result.errors),
-    timeouts: sum((r) => r.result.timeouts),
-    statusCodes: rounds.reduce((codes, r) => {
-      for (const [code, { count }] of Object.entries(r.result.statusCodeStats)) codes[code] = (codes[code] ?? 0) + count;
-      return codes;
-    }, {}),
+    ...totals,
     proxyCpuMsPerRequest: proxyCpu !== null && completed > 0 ? round(proxyCpu / completed, 4) : null,
     upstreamCpuMsPerRequest: completed > 0 ? round(sum((r) => r.upstreamCpuMs) / completed, 4) : null,
     otherCpuPercent: Math.max(...rounds.map((r) => r.otherCpuPercent)),

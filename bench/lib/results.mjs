@@ -27,3 +27,20 @@ export function writeResults(resultsDir, section, report) {
   renameSync(`${file}.tmp`, file);
   return file;
 }
+
+/** What autocannon's rounds of one scenario add up to, whichever average a script reports. */
+export function roundTotals(rounds) {
+  const sum = (pick) => rounds.reduce((total, round) => total + pick(round), 0);
+  return {
+    requestsPerSecByRound: rounds.map((round) => round.result.requests.mean),
+    requestsTotal: sum((round) => round.result.latency.totalCount),
+    latencyMaxMs: Math.max(...rounds.map((round) => round.result.latency.max)),
+    non2xx: sum((round) => round.result.non2xx),
+    errors: sum((round) => round.result.errors),
+    timeouts: sum((round) => round.result.timeouts),
+    statusCodes: rounds.reduce((codes, round) => {
+      for (const [code, { count }] of Object.entries(round.result.statusCodeStats)) codes[code] = (codes[code] ?? 0) + count;
+      return codes;
+    }, {}),
+  };
+}
