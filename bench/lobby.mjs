@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { exitPaths, start } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
 import { roundTotals, writeResults } from './lib/results.mjs';
+import { benchSettings } from './lib/settings.mjs';
 import { cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,20 +32,7 @@ const EQUAL_WORK =
   '(deep-equal, checked before and after the runs). The hand-written server has no Nest pipeline, passport, metrics, ' +
   'request logging or abort-on-disconnect wiring: the difference is what those cost.';
 
-function positiveInteger(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-const settings = {
-  durationS: positiveInteger('BENCH_DURATION_S', 10),
-  connections: positiveInteger('BENCH_CONNECTIONS', 50),
-  warmupS: positiveInteger('BENCH_WARMUP_S', 2),
-  rounds: positiveInteger('BENCH_ROUNDS', 3),
-};
+const settings = benchSettings();
 
 // ---------------------------------------------------------------------------------------------
 // Exit paths: every one of them stops the children (processes.mjs also SIGKILLs them on 'exit').

@@ -16,6 +16,7 @@ import { pacedLoad } from './lib/paced-load.mjs';
 import { exitPaths, start, startCommand, stop } from './lib/processes.mjs';
 import { freePorts, waitForHttpOk } from './lib/probes.mjs';
 import { roundTotals, writeResults } from './lib/results.mjs';
+import { benchSettings } from './lib/settings.mjs';
 import { childPids, cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,20 +34,7 @@ const TARGETS = {
   gatewayAddedP99Ms: 2,
 };
 
-function positiveInteger(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-const settings = {
-  durationS: positiveInteger('BENCH_DURATION_S', 10),
-  connections: positiveInteger('BENCH_CONNECTIONS', 50),
-  warmupS: positiveInteger('BENCH_WARMUP_S', 2),
-  rounds: positiveInteger('BENCH_ROUNDS', 3),
-};
+const settings = benchSettings();
 
 // ---------------------------------------------------------------------------------------------
 // Exit paths: every one of them stops the children (processes.mjs also SIGKILLs them on 'exit')
