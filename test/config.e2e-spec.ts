@@ -69,6 +69,14 @@ describe('the gateway refuses a bad configuration at boot', () => {
     expectRefused(await runGateway({ PLAYER_SERVICE_URL: 'player-service', JWT_SECRET: TEST_JWT_SECRET }), 'PLAYER_SERVICE_URL');
   });
 
+  it('a TRUST_PROXY entry that is no address or range exits 1 naming TRUST_PROXY and the entry', async () => {
+    expectRefused(await runGateway({ TRUST_PROXY: '10.0.0.0/8,proxy.internal', JWT_SECRET: TEST_JWT_SECRET }), 'TRUST_PROXY', /"proxy\.internal" is not an IP address/);
+  });
+
+  it('ROUTES_WATCH that is no boolean exits 1 naming ROUTES_WATCH', async () => {
+    expectRefused(await runGateway({ ROUTES_WATCH: 'sometimes', JWT_SECRET: TEST_JWT_SECRET }), 'ROUTES_WATCH');
+  });
+
   it('JWT_SECRET and JWT_JWKS_URI together exit 1 naming JWT_SECRET', async () => {
     expectRefused(
       await runGateway({ JWT_SECRET: TEST_JWT_SECRET, JWT_JWKS_URI: 'http://127.0.0.1:9/.well-known/jwks.json' }),
