@@ -6,8 +6,7 @@ export interface HeaderRules {
   remove: readonly string[];
 }
 
-export function applyHeaderRules(headers: HeaderMap, rules: HeaderRules | undefined): void {
-  if (!rules) return;
+export function applyHeaderRules(headers: HeaderMap, rules: HeaderRules): void {
   for (const name of rules.remove) delete headers[name];
   for (const name in rules.set) headers[name] = rules.set[name]!;
 }

@@ -190,7 +190,7 @@ export class EdgeProxy {
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) aborted.abort();
     });
-    const responseRules = spec.headers?.response;
+    const responseRules = spec.headers.response;
     try {
       await this.forwarder.forward(
         upstream,
@@ -263,7 +263,7 @@ export class EdgeProxy {
       headers['x-portico-sub'] = principal.sub;
       headers['x-portico-roles'] = principal.roles.join(' ');
     }
-    applyHeaderRules(headers, spec.headers?.request);
+    applyHeaderRules(headers, spec.headers.request);
     return headers;
   }
 
