@@ -1,0 +1,82 @@
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import type { DiscoveryProvider } from './discovery-provider.js';
+import type { DiscoverySettings } from './discovery-config.js';
+import { createProvider } from './providers/create-provider.js';
+import { SelfRegistration } from './self-registration.js';
+import { ServiceDiscovery } from './service-discovery.js';
+import type { ServiceInstance } from './service-instance.js';
+
+const PROVIDER = Symbol('DISCOVERY_PROVIDER');
+
+class DiscoveryLifecycle implements OnApplicationShutdown {
+  constructor(private readonly discovery: ServiceDiscovery) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.discovery.close();
+  }
+}
+
+/**
+ * Registers the app on bootstrap and withdraws it when shutdown begins (`onModuleDestroy` runs
+ * before the gRPC server stops accepting), so gateways stop sending before any call can be refused.
+ */
+class RegistrationLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  constructor(
+    private readonly registration: SelfRegistration | undefined,
+    @Inject(PROVIDER) private readonly provider: DiscoveryProvider,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.registration?.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.registration?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.provider.close();
+  }
+}
+
+@Module({})
+export class DiscoveryModule {
+  /** For apps that call services: provides `ServiceDiscovery` over the configured provider. */
+  static forRoot(settings: DiscoverySettings): DynamicModule {
+    return {
+      module: DiscoveryModule,
+      global: true,
+      providers: [
+        {
+          provide: ServiceDiscovery,
+          useFactory: async () => new ServiceDiscovery(await createProvider(settings)),
+        },
+        { provide: DiscoveryLifecycle, inject: [ServiceDiscovery], useFactory: (discovery: ServiceDiscovery) => new DiscoveryLifecycle(discovery) },
+      ],
+      exports: [ServiceDiscovery],
+    };
+  }
+
+  /**
+   * For service apps: importing it registers `instance` with the configured provider, keeps it
+   * alive by heartbeat and withdraws it on shutdown. Providers whose platform registers instances
+   * (static, dns, kubernetes) make it a no-op.
+   */
+  static forService(settings: DiscoverySettings, instance: ServiceInstance): DynamicModule {
+    return {
+      module: DiscoveryModule,
+      providers: [
+        { provide: PROVIDER, useFactory: () => createProvider(settings) },
+        {
+          provide: RegistrationLifecycle,
+          inject: [PROVIDER],
+          useFactory: (provider: DiscoveryProvider) =>
+            new RegistrationLifecycle(
+              provider.registrar && new SelfRegistration(provider.registrar, instance, { ttlMs: settings.ttlMs }),
+              provider,
+            ),
+        },
+      ],
+    };
+  }
+}
