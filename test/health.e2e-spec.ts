@@ -35,8 +35,8 @@ describe('health probes', () => {
     expect(result.status, result.text).toBe(200);
     expect(result.body.status).toBe('ok');
     expect(result.body.details).toEqual({
-      'player-service': { status: 'up' },
-      'table-service': { status: 'up' },
+      'player-service': { status: 'up', instances: 1, serving: 1, registry: 'live' },
+      'table-service': { status: 'up', instances: 1, serving: 1, registry: 'live' },
       redis: { status: 'up' },
     });
     expect(result.body.error).toEqual({});

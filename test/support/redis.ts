@@ -23,9 +23,12 @@ async function answersPing(url: string): Promise<boolean> {
   }
 }
 
-/** A `redis-server` of the test's own on a free port; tests that stop Redis mid-test need one they own. */
-export async function startDedicatedRedis(): Promise<TestRedis & { process: ChildProcess; port: number }> {
-  const port = await freePort();
+/**
+ * A `redis-server` of the test's own on a free port (or on `port`, to bring a stopped one back);
+ * tests that stop Redis mid-test need one they own.
+ */
+export async function startDedicatedRedis(options: { port?: number } = {}): Promise<TestRedis & { process: ChildProcess; port: number }> {
+  const port = options.port ?? (await freePort());
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });

@@ -1,6 +1,9 @@
-import { booleanFlag, grpcAddress, logLevel, milliseconds, port, redisUrl } from '@portico/config';
+import { booleanFlag, grpcAddressList, logLevel, milliseconds, port, redisUrl } from '@portico/config';
+import { checkDiscovery, discoveryFields, discoverySettings, type DiscoverySettings } from '@portico/discovery';
+import { BALANCER_KINDS } from '@portico/upstream';
 import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
+import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
 /** Signs and verifies dev tokens when no key is configured; refused when NODE_ENV=production. */
@@ -27,8 +30,14 @@ const fields = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: port(3000),
   LOG_LEVEL: logLevel,
-  PLAYER_SERVICE_URL: grpcAddress('127.0.0.1:50051'),
-  TABLE_SERVICE_URL: grpcAddress('127.0.0.1:50052'),
+  PLAYER_SERVICE_URL: grpcAddressList('127.0.0.1:50051'),
+  TABLE_SERVICE_URL: grpcAddressList('127.0.0.1:50052'),
+  ...discoveryFields,
+  // ip-hash needs a client key, which a gRPC call to a backend does not have.
+  GRPC_BALANCER: z.enum(BALANCER_KINDS.filter((kind) => kind !== 'ip-hash')).default('p2c'),
+  GRPC_HEALTH_INTERVAL_MS: milliseconds(1_000).pipe(z.number().min(100)),
+  GRPC_CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(3),
+  GRPC_CIRCUIT_OPEN_MS: milliseconds(5_000).pipe(z.number().min(100)),
   REDIS_URL: redisUrl,
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   JWT_PUBLIC_KEY: z.string().includes('BEGIN', { message: 'expected a PEM public key' }).optional(),
@@ -76,10 +85,16 @@ function checkKeySource(env: z.output<typeof fields>, context: z.RefinementCtx):
   }
 }
 
-export const gatewayEnvironment = fields.superRefine(checkKeySource, {
-  // Run even when single variables are bad, so one start-up error lists every problem.
-  when: () => true,
-});
+export const gatewayEnvironment = fields.superRefine(
+  (env, context) => {
+    checkKeySource(env, context);
+    checkDiscovery(env, context);
+  },
+  {
+    // Run even when single variables are bad, so one start-up error lists every problem.
+    when: () => true,
+  },
+);
 
 export type GatewayEnvironment = z.output<typeof gatewayEnvironment>;
 
@@ -100,5 +115,21 @@ export function authOptions(env: GatewayEnvironment): AuthOptions {
     clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE_S,
     ...(env.JWT_ISSUER !== undefined && { issuer: env.JWT_ISSUER }),
     ...(env.JWT_AUDIENCE !== undefined && { audience: env.JWT_AUDIENCE }),
+  };
+}
+
+/** With DISCOVERY=static, the configured addresses are the instances. */
+export function gatewayDiscovery(env: GatewayEnvironment): DiscoverySettings {
+  return discoverySettings(env, { 'player-service': env.PLAYER_SERVICE_URL, 'table-service': env.TABLE_SERVICE_URL });
+}
+
+export function backendPools(env: GatewayEnvironment): BackendPoolOptions {
+  return {
+    balancer: env.GRPC_BALANCER,
+    // One failed probe takes an instance out and one good one brings it back: grpc.health.v1 answers
+    // are deliberate (NOT_SERVING while draining), and the breaker catches flapping.
+    healthCheck: { intervalMs: env.GRPC_HEALTH_INTERVAL_MS, timeoutMs: 1_000, healthyThreshold: 1, unhealthyThreshold: 1 },
+    circuitBreaker: { failureThreshold: env.GRPC_CIRCUIT_FAILURES, openMs: env.GRPC_CIRCUIT_OPEN_MS, halfOpenRequests: 1 },
+    ...(env.ZONE !== undefined && { prefer: { zone: env.ZONE } }),
   };
 }

@@ -1,14 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '@portico/auth';
+import { DiscoveryModule, ServiceDirectory } from '@portico/discovery';
 import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
 import { HealthModule } from '@portico/health';
 import { ObservabilityModule } from '@portico/observability';
 import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
 import { RoutingModule, type RouteFile } from '@portico/routing';
 import type { Redis } from 'ioredis';
-import { BackendReadiness, BackendsModule } from './backends/backends.module.js';
-import { authOptions, type GatewayEnvironment } from './gateway-config.js';
+import { BackendsModule } from './backends/backends.module.js';
+import { PlayerBackend } from './backends/player-backend.js';
+import { TableBackend } from './backends/table-backend.js';
+import { authOptions, backendPools, gatewayDiscovery, type GatewayEnvironment } from './gateway-config.js';
 import { GetLobby } from './lobby/get-lobby.use-case.js';
 import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
@@ -29,7 +32,8 @@ export class GatewayModule {
         ObservabilityModule.forRoot({ level: env.LOG_LEVEL, pretty: process.stdout.isTTY }),
         AuthModule.forRoot(authOptions(env)),
         RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
-        BackendsModule.forRoot({ player: env.PLAYER_SERVICE_URL, table: env.TABLE_SERVICE_URL }),
+        DiscoveryModule.forRoot(gatewayDiscovery(env)),
+        BackendsModule.forRoot(backendPools(env)),
         RoutingModule.forRoot({
           routesFile: env.ROUTES_FILE,
           initial: routes,
@@ -40,9 +44,10 @@ export class GatewayModule {
         }),
         HealthModule.forRoot({
           checks: {
-            inject: [BackendReadiness, REDIS],
-            useFactory: (backends: BackendReadiness, redis: Redis | undefined) => [
-              ...backends.all,
+            // The backends are injected only so their pools have joined the directory first.
+            inject: [ServiceDirectory, REDIS, PlayerBackend, TableBackend],
+            useFactory: (directory: ServiceDirectory, redis: Redis | undefined) => [
+              ...directory.readiness(),
               ...(redis ? [redisReadiness(redis)] : []),
             ],
           },

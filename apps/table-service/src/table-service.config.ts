@@ -1,12 +1,19 @@
-import { grpcAddress, logLevel, milliseconds } from '@portico/config';
+import { grpcAddress, logLevel, milliseconds, redisUrl } from '@portico/config';
+import { checkDiscovery, discoveryFields, registrationFields } from '@portico/discovery';
 import { z } from 'zod';
 
-export const tableServiceEnvironment = z.object({
-  /** Listen address; the gateway dials the same variable. */
-  TABLE_SERVICE_URL: grpcAddress('127.0.0.1:50052'),
-  LOG_LEVEL: logLevel,
-  SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
-  SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
-});
+export const tableServiceEnvironment = z
+  .object({
+    /** Listen address; with DISCOVERY=static the gateway dials the same variable. */
+    TABLE_SERVICE_URL: grpcAddress('127.0.0.1:50052'),
+    LOG_LEVEL: logLevel,
+    SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
+    SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+    /** Only read by DISCOVERY=redis, to register there. */
+    REDIS_URL: redisUrl,
+    ...discoveryFields,
+    ...registrationFields,
+  })
+  .superRefine(checkDiscovery);
 
 export type TableServiceEnvironment = z.output<typeof tableServiceEnvironment>;

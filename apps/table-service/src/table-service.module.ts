@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { announcedInstance, DiscoveryModule, discoverySettings } from '@portico/discovery';
 import { ObservabilityModule } from '@portico/observability';
 import type { TableServiceEnvironment } from './table-service.config.js';
 import { TableController } from './tables/table.controller.js';
@@ -9,7 +10,10 @@ export class TableServiceModule {
   static forRoot(env: TableServiceEnvironment): DynamicModule {
     return {
       module: TableServiceModule,
-      imports: [ObservabilityModule.forRoot({ level: env.LOG_LEVEL, pretty: process.stdout.isTTY })],
+      imports: [
+        ObservabilityModule.forRoot({ level: env.LOG_LEVEL, pretty: process.stdout.isTTY }),
+        DiscoveryModule.forService(discoverySettings(env), announcedInstance('table-service', env.TABLE_SERVICE_URL, env)),
+      ],
       controllers: [TableController],
       providers: [TableRegistry],
     };

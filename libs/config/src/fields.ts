@@ -14,6 +14,16 @@ export const grpcAddress = (fallback: string) =>
     .regex(/^[\w.-]+:\d{1,5}$|^\[[\da-fA-F:]+\]:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:50051')
     .default(fallback);
 
+const HOST_PORT = String.raw`(?:[\w.-]+|\[[\da-fA-F:]+\]):\d{1,5}`;
+
+/** One or more `host:port`, comma-separated: the instances of a service when addresses are configured, not discovered. */
+export const grpcAddressList = (fallback: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^\\s*${HOST_PORT}\\s*(?:,\\s*${HOST_PORT}\\s*)*$`), 'expected host:port[,host:port...], for example 127.0.0.1:50051')
+    .default(fallback)
+    .transform((value) => value.split(',').map((address) => address.trim()));
+
 export const redisUrl = z
   .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
   .optional();

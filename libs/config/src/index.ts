@@ -1,2 +1,2 @@
 export { ConfigError, loadConfig, runWithConfig } from './load-config.js';
-export { booleanFlag, grpcAddress, logLevel, milliseconds, port, redisUrl } from './fields.js';
+export { booleanFlag, grpcAddress, grpcAddressList, logLevel, milliseconds, port, redisUrl } from './fields.js';

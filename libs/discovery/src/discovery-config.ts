@@ -41,11 +41,8 @@ export const registrationFields = {
   SERVICE_WEIGHT: z.coerce.number().positive().max(1_000).default(1),
 };
 
-const discoveryObject = z.object(discoveryFields);
-const registrationObject = z.object(registrationFields);
-
-export type DiscoveryEnvironment = z.output<typeof discoveryObject> & { REDIS_URL?: string | undefined };
-export type RegistrationEnvironment = DiscoveryEnvironment & z.output<typeof registrationObject>;
+export type DiscoveryEnvironment = z.output<z.ZodObject<typeof discoveryFields>> & { REDIS_URL?: string | undefined };
+export type RegistrationEnvironment = DiscoveryEnvironment & z.output<z.ZodObject<typeof registrationFields>>;
 
 /** Rules across variables, for the app schema's superRefine: each provider's address must be set. */
 export function checkDiscovery(env: DiscoveryEnvironment, context: z.RefinementCtx): void {

@@ -3,15 +3,21 @@ import type { DiscoveryProvider } from './discovery-provider.js';
 import type { DiscoverySettings } from './discovery-config.js';
 import { createProvider } from './providers/create-provider.js';
 import { SelfRegistration } from './self-registration.js';
+import { ServiceDirectory } from './service-directory.js';
+import { ServicesController } from './services.controller.js';
 import { ServiceDiscovery } from './service-discovery.js';
 import type { ServiceInstance } from './service-instance.js';
 
 const PROVIDER = Symbol('DISCOVERY_PROVIDER');
 
 class DiscoveryLifecycle implements OnApplicationShutdown {
-  constructor(private readonly discovery: ServiceDiscovery) {}
+  constructor(
+    private readonly discovery: ServiceDiscovery,
+    private readonly directory: ServiceDirectory,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    this.directory.close();
     await this.discovery.close();
   }
 }
@@ -41,19 +47,32 @@ class RegistrationLifecycle implements OnApplicationBootstrap, OnModuleDestroy, 
 
 @Module({})
 export class DiscoveryModule {
-  /** For apps that call services: provides `ServiceDiscovery` over the configured provider. */
+  /**
+   * For apps that call services: `ServiceDiscovery` over the configured provider, the
+   * `ServiceDirectory` client pools join, and `GET /admin/services`.
+   */
   static forRoot(settings: DiscoverySettings): DynamicModule {
     return {
       module: DiscoveryModule,
       global: true,
+      controllers: [ServicesController],
       providers: [
         {
           provide: ServiceDiscovery,
           useFactory: async () => new ServiceDiscovery(await createProvider(settings)),
         },
-        { provide: DiscoveryLifecycle, inject: [ServiceDiscovery], useFactory: (discovery: ServiceDiscovery) => new DiscoveryLifecycle(discovery) },
+        {
+          provide: ServiceDirectory,
+          inject: [ServiceDiscovery],
+          useFactory: (discovery: ServiceDiscovery) => new ServiceDirectory(discovery),
+        },
+        {
+          provide: DiscoveryLifecycle,
+          inject: [ServiceDiscovery, ServiceDirectory],
+          useFactory: (discovery: ServiceDiscovery, directory: ServiceDirectory) => new DiscoveryLifecycle(discovery, directory),
+        },
       ],
-      exports: [ServiceDiscovery],
+      exports: [ServiceDiscovery, ServiceDirectory],
     };
   }
 

@@ -101,12 +101,12 @@ export class ServiceDiscovery {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.services.values()].map((watched) => watched.watch?.close()));
+    await Promise.all([...this.services.values()].map((watched) => Promise.resolve(watched.watch?.close())));
     await this.provider.close();
   }
 
   private watched(service: string): WatchedService {
-    let watched = this.services.get(service);
+    const watched = this.services.get(service);
     if (watched) return watched;
     if (this.closed) throw new Error('service discovery is closed');
     const created = new WatchedService(this.clock());

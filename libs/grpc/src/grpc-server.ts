@@ -44,6 +44,8 @@ export function grpcServerOptions(options: GrpcServerOptions): GrpcOptions {
     transport: Transport.GRPC,
     options: {
       url: options.url,
+      // Let calls in flight finish when the server closes, instead of cutting them off (Nest's default).
+      gracefulShutdown: true,
       package: options.service.package,
       protoPath: options.service.protoPath,
       loader: { ...LOADER_OPTIONS, includeDirs: [options.includeDir] },

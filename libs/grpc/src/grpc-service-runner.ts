@@ -1,4 +1,4 @@
-import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
+import { Module, Logger as NestLogger, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
@@ -11,15 +11,35 @@ export interface GrpcServiceRun {
   url: string;
   service: GrpcServiceDefinition;
   includeDir: string;
-  /** Time between reporting NOT_SERVING and closing, so clients' health checks move traffic away first. */
+  /** Time between reporting NOT_SERVING (and deregistering) and closing, so clients move traffic away first. */
   drainDelayMs: number;
   shutdownTimeoutMs: number;
 }
 
+/**
+ * Waits out the drain delay inside Nest's shutdown, after every module's `onModuleDestroy` (where
+ * a registration withdraws the instance) and before the server stops accepting calls.
+ */
+class DrainDelay implements BeforeApplicationShutdown {
+  constructor(private readonly ms: number) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await delay(this.ms);
+  }
+}
+
+@Module({})
+class GrpcServiceRoot {}
+
 /** Boots a Nest gRPC microservice with grpc.health.v1, per-call logging and a graceful drain on SIGTERM. */
 export async function runGrpcService(run: GrpcServiceRun): Promise<void> {
   const health = new ServingStatus(run.service.serviceName);
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(run.module, {
+  const root: DynamicModule = {
+    module: GrpcServiceRoot,
+    imports: [run.module],
+    providers: [{ provide: DrainDelay, useValue: new DrainDelay(run.drainDelayMs) }],
+  };
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(root, {
     ...grpcServerOptions({ url: run.url, service: run.service, includeDir: run.includeDir, health }),
     bufferLogs: true,
   });
@@ -30,8 +50,8 @@ export async function runGrpcService(run: GrpcServiceRun): Promise<void> {
   logger.log({ url: run.url, service: run.service.serviceName }, 'gRPC service listening');
   onShutdownSignal(
     async () => {
+      // NOT_SERVING first, so health-checking clients move away even where nothing watches a registry.
       health.drain();
-      await delay(run.drainDelayMs);
       await app.close();
     },
     { timeoutMs: run.shutdownTimeoutMs },

@@ -56,8 +56,8 @@ export class HealthController {
   private async probe(check: ReadinessCheck) {
     const session = this.indicator.check(check.name);
     try {
-      await check.probe();
-      return session.up();
+      const detail = await check.probe();
+      return session.up(detail ?? undefined);
     } catch (error) {
       return session.down({ message: error instanceof Error ? error.message : String(error) });
     }

@@ -2,8 +2,8 @@
 export interface ReadinessCheck {
   /** Key in the readiness report, e.g. `player-service`. */
   name: string;
-  /** Resolves when the dependency can serve; rejects with a reason when it cannot. */
-  probe(): Promise<void>;
+  /** Resolves when the dependency can serve (optionally with detail for the report); rejects with a reason when it cannot. */
+  probe(): Promise<void | Record<string, unknown>>;
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');

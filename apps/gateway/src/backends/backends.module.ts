@@ -1,64 +1,56 @@
-import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { PLAYER_SERVICE, playerV1, TABLE_SERVICE, tableV1 } from '@portico/contracts';
-import { GrpcUpstream } from '@portico/grpc';
-import type { ReadinessCheck } from '@portico/health';
+import { ServiceDirectory } from '@portico/discovery';
+import { GrpcPoolMetrics, GrpcServicePool, type GrpcServicePoolOptions } from '@portico/grpc';
 import { Metrics } from '@portico/observability';
-import { grpcReadiness } from './grpc-readiness.js';
 import { PlayerBackend } from './player-backend.js';
 import { TableBackend } from './table-backend.js';
 
-export interface BackendAddresses {
-  player: string;
-  table: string;
-}
+/** How every backend pool balances, probes and ejects instances. */
+export type BackendPoolOptions = Pick<GrpcServicePoolOptions, 'balancer' | 'healthCheck' | 'circuitBreaker' | 'prefer'>;
 
-/** Readiness checks for every backend, for the health module to run. */
-export class BackendReadiness implements OnApplicationShutdown {
-  readonly checks: ReturnType<typeof grpcReadiness>[];
-
-  constructor(addresses: BackendAddresses) {
-    this.checks = [
-      grpcReadiness('player-service', addresses.player, PLAYER_SERVICE),
-      grpcReadiness('table-service', addresses.table, TABLE_SERVICE),
-    ];
-  }
-
-  get all(): readonly ReadinessCheck[] {
-    return this.checks;
-  }
-
-  onApplicationShutdown(): void {
-    for (const check of this.checks) check.close();
-  }
-}
-
-/** The gRPC services the gateway aggregates, one long-lived instrumented channel each. */
+/**
+ * The gRPC services the gateway aggregates, each a pool over its discovered instances. The
+ * factories wait for discovery's first answer, so the app starts knowing where its backends are.
+ */
 @Module({})
 export class BackendsModule {
-  static forRoot(addresses: BackendAddresses): DynamicModule {
+  static forRoot(options: BackendPoolOptions): DynamicModule {
     return {
       module: BackendsModule,
       global: true,
       providers: [
+        { provide: GrpcPoolMetrics, inject: [Metrics], useFactory: (metrics: Metrics) => new GrpcPoolMetrics(metrics) },
         {
           provide: PlayerBackend,
-          inject: [Metrics],
-          useFactory: (metrics: Metrics) =>
-            new PlayerBackend(
-              new GrpcUpstream(playerV1.PlayerServiceClient, { upstream: 'player-service', address: addresses.player, metrics }),
-            ),
+          inject: [ServiceDirectory, GrpcPoolMetrics],
+          useFactory: async (directory: ServiceDirectory, metrics: GrpcPoolMetrics) => {
+            const pool = new GrpcServicePool(playerV1.PlayerServiceClient, {
+              ...options,
+              service: 'player-service',
+              healthService: PLAYER_SERVICE,
+              metrics,
+            });
+            await directory.add(pool, { required: true });
+            return new PlayerBackend(pool);
+          },
         },
         {
           provide: TableBackend,
-          inject: [Metrics],
-          useFactory: (metrics: Metrics) =>
-            new TableBackend(
-              new GrpcUpstream(tableV1.TableServiceClient, { upstream: 'table-service', address: addresses.table, metrics }),
-            ),
+          inject: [ServiceDirectory, GrpcPoolMetrics],
+          useFactory: async (directory: ServiceDirectory, metrics: GrpcPoolMetrics) => {
+            const pool = new GrpcServicePool(tableV1.TableServiceClient, {
+              ...options,
+              service: 'table-service',
+              healthService: TABLE_SERVICE,
+              metrics,
+            });
+            await directory.add(pool, { required: true });
+            return new TableBackend(pool);
+          },
         },
-        { provide: BackendReadiness, useFactory: () => new BackendReadiness(addresses) },
       ],
-      exports: [PlayerBackend, TableBackend, BackendReadiness],
+      exports: [PlayerBackend, TableBackend],
     };
   }
 }

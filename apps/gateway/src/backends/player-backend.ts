@@ -1,34 +1,30 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
 import type { playerV1 } from '@portico/contracts';
-import type { CallContext, GrpcUpstream } from '@portico/grpc';
+import type { CallContext, GrpcServicePool, MethodSelector } from '@portico/grpc';
 
-/** The gateway's typed, promise-based view of player-service. */
-export class PlayerBackend implements OnApplicationShutdown {
-  // Bound once here rather than per call: these run on every request.
-  private readonly rpc;
+type Client = playerV1.PlayerServiceClient;
 
-  constructor(private readonly upstream: GrpcUpstream<playerV1.PlayerServiceClient>) {
-    const { client } = upstream;
-    this.rpc = {
-      getPlayer: client.getPlayer.bind(client),
-      batchGetPlayers: client.batchGetPlayers.bind(client),
-      getStats: client.getStats.bind(client),
-    };
-  }
+// Selectors are module constants, so each channel binds every method once, not once per call.
+const getPlayer: MethodSelector<Client, playerV1.GetPlayerRequest, playerV1.Player> = (client) => client.getPlayer.bind(client);
+const batchGetPlayers: MethodSelector<Client, playerV1.BatchGetPlayersRequest, playerV1.BatchGetPlayersResponse> = (client) =>
+  client.batchGetPlayers.bind(client);
+const getStats: MethodSelector<Client, playerV1.GetStatsRequest, playerV1.PlayerStats> = (client) => client.getStats.bind(client);
+
+/** Reads only: every call is safe to retry on another instance. */
+const READ = { idempotent: true } as const;
+
+/** The gateway's typed, promise-based view of player-service, over every discovered instance. */
+export class PlayerBackend {
+  constructor(private readonly pool: GrpcServicePool<Client>) {}
 
   getPlayer(playerId: string, context: CallContext): Promise<playerV1.Player> {
-    return this.upstream.call(this.rpc.getPlayer, { playerId }, context);
+    return this.pool.call(getPlayer, { playerId }, context, READ);
   }
 
   batchGetPlayers(playerIds: string[], context: CallContext): Promise<playerV1.BatchGetPlayersResponse> {
-    return this.upstream.call(this.rpc.batchGetPlayers, { playerIds }, context);
+    return this.pool.call(batchGetPlayers, { playerIds }, context, READ);
   }
 
   getStats(playerId: string, context: CallContext): Promise<playerV1.PlayerStats> {
-    return this.upstream.call(this.rpc.getStats, { playerId }, context);
-  }
-
-  onApplicationShutdown(): void {
-    this.upstream.close();
+    return this.pool.call(getStats, { playerId }, context, READ);
   }
 }

@@ -1,40 +1,35 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
 import type { tableV1 } from '@portico/contracts';
-import type { CallContext, GrpcUpstream } from '@portico/grpc';
+import type { CallContext, GrpcServicePool, MethodSelector } from '@portico/grpc';
 
-/** The gateway's typed, promise-based view of table-service. */
-export class TableBackend implements OnApplicationShutdown {
-  // Bound once here rather than per call: these run on every request.
-  private readonly rpc;
+type Client = tableV1.TableServiceClient;
 
-  constructor(private readonly upstream: GrpcUpstream<tableV1.TableServiceClient>) {
-    const { client } = upstream;
-    this.rpc = {
-      listTables: client.listTables.bind(client),
-      getTable: client.getTable.bind(client),
-      joinTable: client.joinTable.bind(client),
-      leaveTable: client.leaveTable.bind(client),
-    };
-  }
+// Selectors are module constants, so each channel binds every method once, not once per call.
+const listTables: MethodSelector<Client, tableV1.ListTablesRequest, tableV1.ListTablesResponse> = (client) => client.listTables.bind(client);
+const getTable: MethodSelector<Client, tableV1.GetTableRequest, tableV1.Table> = (client) => client.getTable.bind(client);
+const joinTable: MethodSelector<Client, tableV1.JoinTableRequest, tableV1.Table> = (client) => client.joinTable.bind(client);
+const leaveTable: MethodSelector<Client, tableV1.LeaveTableRequest, tableV1.Table> = (client) => client.leaveTable.bind(client);
+
+/** Reads may move to another instance when one is unavailable; joins and leaves never run twice. */
+const READ = { idempotent: true } as const;
+
+/** The gateway's typed, promise-based view of table-service, over every discovered instance. */
+export class TableBackend {
+  constructor(private readonly pool: GrpcServicePool<Client>) {}
 
   async listTables(context: CallContext): Promise<tableV1.Table[]> {
-    const response = await this.upstream.call(this.rpc.listTables, {}, context);
+    const response = await this.pool.call(listTables, {}, context, READ);
     return response.tables;
   }
 
   getTable(tableId: string, context: CallContext): Promise<tableV1.Table> {
-    return this.upstream.call(this.rpc.getTable, { tableId }, context);
+    return this.pool.call(getTable, { tableId }, context, READ);
   }
 
   joinTable(tableId: string, playerId: string, context: CallContext): Promise<tableV1.Table> {
-    return this.upstream.call(this.rpc.joinTable, { tableId, playerId }, context);
+    return this.pool.call(joinTable, { tableId, playerId }, context);
   }
 
   leaveTable(tableId: string, playerId: string, context: CallContext): Promise<tableV1.Table> {
-    return this.upstream.call(this.rpc.leaveTable, { tableId, playerId }, context);
-  }
-
-  onApplicationShutdown(): void {
-    this.upstream.close();
+    return this.pool.call(leaveTable, { tableId, playerId }, context);
   }
 }

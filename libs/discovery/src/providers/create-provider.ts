@@ -4,17 +4,17 @@ import { RedisProvider } from './redis-provider.js';
 import { StaticProvider } from './static-provider.js';
 
 /** The provider `settings.kind` names; its checks across variables (`checkDiscovery`) have already passed. */
-export async function createProvider(settings: DiscoverySettings): Promise<DiscoveryProvider> {
+export function createProvider(settings: DiscoverySettings): Promise<DiscoveryProvider> {
   switch (settings.kind) {
     case 'static':
-      return new StaticProvider(settings.static);
+      return Promise.resolve(new StaticProvider(settings.static));
     case 'redis':
-      return new RedisProvider({ url: required(settings.redisUrl, 'REDIS_URL'), prefix: settings.prefix });
+      return Promise.resolve(new RedisProvider({ url: required(settings.redisUrl, 'REDIS_URL'), prefix: settings.prefix }));
     case 'etcd':
     case 'dns':
     case 'kubernetes':
     case 'consul':
-      throw new Error(`DISCOVERY=${settings.kind} is not available yet`);
+      return Promise.reject(new Error(`DISCOVERY=${settings.kind} is not available yet`));
   }
 }
 

@@ -71,8 +71,9 @@ declare module 'ioredis' {
 
 function connect(url: string, logger: Logger, role: string): Redis {
   const redis = new Redis(url, {
-    // Fail fast while disconnected: a watch keeps its last list, a heartbeat retries on the next beat.
-    enableOfflineQueue: role === 'subscriber',
+    // Commands wait for a connection (the first announce runs while it is still being made), but
+    // never long: a watch keeps its last list, a heartbeat retries on the next beat.
+    commandTimeout: 2_000,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
@@ -145,7 +146,8 @@ export class RedisProvider implements DiscoveryProvider, Registrar {
 
   async close(): Promise<void> {
     for (const watch of this.watches.values()) watch.close();
-    await Promise.all([this.subscriber, this.commands].map((redis) => redis?.quit().catch(() => redis.disconnect())));
+    const connections = this.subscriber ? [this.subscriber, this.commands] : [this.commands];
+    await Promise.all(connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
   }
 
   private subscriberConnection(): Redis {
