@@ -1,20 +1,29 @@
 import type { DiscoveryProvider } from '../discovery-provider.js';
 import type { DiscoverySettings } from '../discovery-config.js';
+import { DnsProvider } from './dns-provider.js';
 import { RedisProvider } from './redis-provider.js';
 import { StaticProvider } from './static-provider.js';
 
-/** The provider `settings.kind` names; its checks across variables (`checkDiscovery`) have already passed. */
+/**
+ * The provider `settings.kind` names; its checks across variables (`checkDiscovery`) have already passed.
+ * Async so a provider may connect first; a setting no provider accepts rejects rather than throws.
+ */
 export function createProvider(settings: DiscoverySettings): Promise<DiscoveryProvider> {
+  return Promise.resolve().then(() => providerFor(settings));
+}
+
+function providerFor(settings: DiscoverySettings): DiscoveryProvider {
   switch (settings.kind) {
     case 'static':
-      return Promise.resolve(new StaticProvider(settings.static));
+      return new StaticProvider(settings.static);
     case 'redis':
-      return Promise.resolve(new RedisProvider({ url: required(settings.redisUrl, 'REDIS_URL'), prefix: settings.prefix }));
-    case 'etcd':
+      return new RedisProvider({ url: required(settings.redisUrl, 'REDIS_URL'), prefix: settings.prefix });
     case 'dns':
+      return new DnsProvider(settings.dns);
+    case 'etcd':
     case 'kubernetes':
     case 'consul':
-      return Promise.reject(new Error(`DISCOVERY=${settings.kind} is not available yet`));
+      throw new Error(`DISCOVERY=${settings.kind} is not available yet`);
   }
 }
 
