@@ -21,8 +21,13 @@ describe('gateway configuration', () => {
 
   it('runs on embedded defaults with the development secret', () => {
     const env = loadConfig(gatewayEnvironment, {});
-    expect(env).toMatchObject({ PORT: 3000, PLAYER_SERVICE_URL: '127.0.0.1:50051', TABLE_SERVICE_URL: '127.0.0.1:50052' });
+    expect(env).toMatchObject({ PORT: 3000, PLAYER_SERVICE_URL: ['127.0.0.1:50051'], TABLE_SERVICE_URL: ['127.0.0.1:50052'] });
     expect(authOptions(env)).toMatchObject({ keys: { kind: 'secret', secret: DEV_JWT_SECRET }, algorithms: ['HS256'], rolesClaim: 'roles' });
+  });
+
+  it('reads a comma-separated PLAYER_SERVICE_URL as several static instances', () => {
+    const env = loadConfig(gatewayEnvironment, { PLAYER_SERVICE_URL: '10.0.0.1:50051, 10.0.0.2:50051' });
+    expect(env.PLAYER_SERVICE_URL).toEqual(['10.0.0.1:50051', '10.0.0.2:50051']);
   });
 
   it('pins RS256 for a public key unless told otherwise, and unescapes \\n in the PEM', () => {
@@ -44,6 +49,13 @@ describe('gateway configuration', () => {
     [{ JWT_JWKS_URI: 'https://idp.example/jwks', JWT_ALGORITHM: 'HS256' }, 'JWT_ALGORITHM: HS256 needs JWT_SECRET'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL:'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL:'],
+    [{ DISCOVERY: 'zookeeper' }, 'DISCOVERY:'],
+    [{ DISCOVERY: 'redis' }, 'REDIS_URL: DISCOVERY=redis needs REDIS_URL'],
+    [{ DISCOVERY: 'etcd' }, 'ETCD_URL: DISCOVERY=etcd needs ETCD_URL'],
+    [{ ETCD_URL: 'etcd:2379' }, 'ETCD_URL:'],
+    [{ DNS_SRV_NAME: '_grpc._tcp.players' }, 'DNS_SRV_NAME: must contain {service}'],
+    [{ GRPC_BALANCER: 'ip-hash' }, 'GRPC_BALANCER:'],
+    [{ DISCOVERY_TTL_MS: '10' }, 'DISCOVERY_TTL_MS:'],
   ])('refuses %o naming the variable', (env, expected) => {
     expect(messageOf(env)).toContain(expected);
   });

@@ -8,10 +8,17 @@ const optionalText = z.string().min(1).optional();
 
 const hostPort = z.string().regex(/^(?:[\w.-]+|\[[\da-fA-F:]+\]):\d{1,5}$/, 'expected host:port, for example 10.0.0.7:50051');
 
-const urlList = z
-  .string()
-  .transform((value) => value.split(',').map((url) => url.trim()).filter((url) => url.length > 0))
-  .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected http:// or https:// URLs, comma-separated' })).min(1));
+const urlList = z.string().transform((value, context) => {
+  const urls = value
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+  if (urls.length === 0 || !urls.every((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol))) {
+    context.addIssue({ code: 'custom', message: 'expected http:// or https:// URLs, comma-separated' });
+    return z.NEVER;
+  }
+  return urls;
+});
 
 /** Environment fields every app that discovers or registers services shares; spread into its schema. */
 export const discoveryFields = {

@@ -91,15 +91,16 @@ export class GrpcServicePool<C extends Client> {
 
   /** Replaces the instance list: new instances get a channel and a first probe at once, gone ones close when idle. */
   update(instances: readonly TargetInit[]): void {
-    this.pool.replaceTargets(instances);
     const live = new Set(instances.map((instance) => instance.address));
+    // Channels first: the pool probes a new target the moment it joins, through its channel.
+    for (const address of live) {
+      if (!this.channels.has(address)) this.channels.set(address, new InstanceChannel(this.Constructor, address, this.clock));
+    }
+    this.pool.replaceTargets(instances);
     for (const [address, channel] of this.channels) {
       if (live.has(address)) continue;
       channel.retire();
       this.channels.delete(address);
-    }
-    for (const address of live) {
-      if (!this.channels.has(address)) this.channels.set(address, new InstanceChannel(this.Constructor, address, this.clock));
     }
     this.pool.start();
   }
