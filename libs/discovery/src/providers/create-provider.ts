@@ -1,5 +1,6 @@
 import type { DiscoveryProvider } from '../discovery-provider.js';
 import type { DiscoverySettings } from '../discovery-config.js';
+import { ConsulProvider } from './consul-provider.js';
 import { DnsProvider } from './dns-provider.js';
 import { RedisProvider } from './redis-provider.js';
 import { StaticProvider } from './static-provider.js';
@@ -18,11 +19,12 @@ function providerFor(settings: DiscoverySettings): DiscoveryProvider {
       return new StaticProvider(settings.static);
     case 'redis':
       return new RedisProvider({ url: required(settings.redisUrl, 'REDIS_URL'), prefix: settings.prefix });
+    case 'consul':
+      return new ConsulProvider(settings.consul);
     case 'dns':
       return new DnsProvider(settings.dns);
     case 'etcd':
     case 'kubernetes':
-    case 'consul':
       throw new Error(`DISCOVERY=${settings.kind} is not available yet`);
   }
 }
