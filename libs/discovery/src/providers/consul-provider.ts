@@ -118,7 +118,8 @@ class ConsulWatch {
   private async run(): Promise<void> {
     const signal = this.stopped.signal;
     while (!signal.aborted) {
-      await this.pause(this.options.rateLimit.take(Date.now()));
+      // Only blocking queries can spin: one with index 0 is answered at once with an index to block on.
+      if (this.index > 0) await this.pause(this.options.rateLimit.take(Date.now()));
       if (signal.aborted) return;
       const answer = await this.api
         .healthService(this.service, this.index, this.options.waitSeconds, signal)
