@@ -102,6 +102,31 @@ describe('service discovery through Redis', () => {
     }
   });
 
+  it('x-portico-prefer: version=2 sends a canary tester to the version 2 instances only', async () => {
+    const canary = await start('player-service', { SERVICE_VERSION: '2' });
+    await waitUntilListed('player-service', 5_000);
+    await waitFor(
+      async () =>
+        (await services()).services[0]!.instances.find((instance) => instance.address === canary.address)?.health === 'healthy',
+      { timeoutMs: 5_000, description: 'the canary probed healthy' },
+    );
+    const ids = Array.from({ length: 10 }, (_, index) => `canary-${index}-${Date.now()}`);
+    for (const id of ids) {
+      const lobby = await call<{ partial: boolean }>(gateway.baseUrl, '/api/v1/lobby', {
+        headers: { ...caller, 'x-portico-prefer': 'version=2', 'x-request-id': id },
+      });
+      expect(lobby.body.partial, lobby.text).toBe(false);
+    }
+    const handledBy = (instance: ServiceInstanceProcess) =>
+      instance.app.logs.filter((line) => line.msg === 'rpc handled' && ids.includes(line['requestId'] as string)).length;
+    expect(handledBy(canary)).toBe(ids.length);
+    const others = instances.filter((instance) => instance.app.name === 'player-service' && instance !== canary);
+    expect(others.map(handledBy)).toEqual(others.map(() => 0));
+    const untagged = `plain-${Date.now()}`;
+    await call(gateway.baseUrl, '/api/v1/lobby', { headers: { ...caller, 'x-request-id': untagged } });
+    expect(instances.some((instance) => instance.app.logs.some((line) => line['requestId'] === untagged))).toBe(true);
+  });
+
   it('SIGTERM of an instance under load fails no request, and it leaves the list before its TTL', async () => {
     const load = steadyLoad(`${gateway.baseUrl}/api/v1/lobby`, caller, RATE);
     await waitFor(() => load.answered >= 100, { timeoutMs: 10_000, description: 'load under way' });

@@ -6,5 +6,6 @@ export {
   type SourceContext,
   type SourceOptions,
  } from './aggregation.js';
-export { CurrentRequestScope, type RequestScope } from './request-scope.decorator.js';
+export { CurrentRequestScope, withScope, type RequestScope } from './request-scope.decorator.js';
 export { SourceDeadlineError, type FailureClassification, type FailureClassifier, type SourceError } from './source-failure.js';
+export { parsePreference, PREFER_HEADER } from './instance-preference.js';

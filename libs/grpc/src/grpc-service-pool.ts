@@ -112,7 +112,8 @@ export class GrpcServicePool<C extends Client> {
     options: PoolCallOptions = {},
   ): Promise<Response> {
     const deadlineAt = this.clock() + context.deadlineMs;
-    const prefer = options.prefer ? matching(options.prefer) : this.defaultPrefer;
+    const labels = options.prefer ?? context.prefer;
+    const prefer = labels ? matching(labels) : this.defaultPrefer;
     const tried = new Set<Target>();
     this.budget.recordRequest();
     for (;;) {
@@ -130,7 +131,10 @@ export class GrpcServicePool<C extends Client> {
       const end = channel.begin();
       const started = performance.now();
       try {
-        const response = await unaryCall(channel.method(select), request, { ...context, deadlineMs: deadlineAt - this.clock() });
+        const response = await unaryCall(channel.method(select), request, {
+          ...context,
+          deadlineMs: deadlineAt - this.clock(),
+        });
         lease.succeed();
         channel.stats.record(false);
         this.options.metrics.observe(this.options.service, status.OK, (performance.now() - started) / 1000);

@@ -8,6 +8,8 @@ export interface CallContext {
   /** Aborting (the client went away, a sibling source failed) cancels the call on the wire. */
   signal?: AbortSignal;
   requestId?: string;
+  /** Metadata labels a pool prefers instances by for this call (a canary's `version`); ignored by a single channel. */
+  prefer?: Readonly<Record<string, string>>;
 }
 
 /** The callback form of a generated grpc-js client method. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Aggregation, type RequestScope } from '@portico/aggregation';
+import { Aggregation, withScope, type RequestScope } from '@portico/aggregation';
 import { PlayerBackend } from '../backends/player-backend.js';
 import { TableBackend } from '../backends/table-backend.js';
 import { SourceDeadlines } from '../source-deadlines.js';
@@ -19,7 +19,7 @@ export class GetLobby {
     const aggregation = new Aggregation({ signal: scope.signal });
     const tables = await aggregation.required(
       'tables',
-      (call) => this.tables.listTables({ ...call, requestId: scope.requestId }),
+      (call) => this.tables.listTables(withScope(call, scope)),
       { deadlineMs: this.deadlines.requiredMs },
     );
     const seated = [...new Set(tables.flatMap((table) => table.seatedPlayerIds))];
@@ -28,7 +28,7 @@ export class GetLobby {
         ? undefined
         : await aggregation.optional(
             'players',
-            (call) => this.players.batchGetPlayers(seated, { ...call, requestId: scope.requestId }),
+            (call) => this.players.batchGetPlayers(seated, withScope(call, scope)),
             { deadlineMs: this.deadlines.optionalMs },
           );
     const names = namesOf(players?.players);

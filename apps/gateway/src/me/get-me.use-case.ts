@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Aggregation, type RequestScope } from '@portico/aggregation';
+import { Aggregation, withScope, type RequestScope } from '@portico/aggregation';
 import { PlayerBackend } from '../backends/player-backend.js';
 import { TableBackend } from '../backends/table-backend.js';
 import { SourceDeadlines } from '../source-deadlines.js';
@@ -16,15 +16,14 @@ export class GetMe {
 
   async execute(playerId: string, scope: RequestScope): Promise<Me> {
     const aggregation = new Aggregation({ signal: scope.signal });
-    const { requestId } = scope;
     const [player, stats, tables] = await Promise.all([
-      aggregation.required('player', (call) => this.players.getPlayer(playerId, { ...call, requestId }), {
+      aggregation.required('player', (call) => this.players.getPlayer(playerId, withScope(call, scope)), {
         deadlineMs: this.deadlines.requiredMs,
       }),
-      aggregation.optional('stats', (call) => this.players.getStats(playerId, { ...call, requestId }), {
+      aggregation.optional('stats', (call) => this.players.getStats(playerId, withScope(call, scope)), {
         deadlineMs: this.deadlines.optionalMs,
       }),
-      aggregation.optional('tables', (call) => this.tables.listTables({ ...call, requestId }), {
+      aggregation.optional('tables', (call) => this.tables.listTables(withScope(call, scope)), {
         deadlineMs: this.deadlines.optionalMs,
       }),
     ]);

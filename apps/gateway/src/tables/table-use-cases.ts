@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Aggregation, type RequestScope } from '@portico/aggregation';
+import { Aggregation, withScope, type RequestScope } from '@portico/aggregation';
 import type { tableV1 } from '@portico/contracts';
 import type { CallContext } from '@portico/grpc';
 import { PlayerBackend } from '../backends/player-backend.js';
@@ -20,7 +20,7 @@ export class TableDetailAssembler {
 
   async assemble(scope: RequestScope, fetchTable: TableCall): Promise<TableDetail> {
     const aggregation = new Aggregation({ signal: scope.signal });
-    const table = await aggregation.required('table', (call) => fetchTable({ ...call, requestId: scope.requestId }), {
+    const table = await aggregation.required('table', (call) => fetchTable(withScope(call, scope)), {
       deadlineMs: this.deadlines.requiredMs,
     });
     const players =
@@ -28,7 +28,7 @@ export class TableDetailAssembler {
         ? undefined
         : await aggregation.optional(
             'players',
-            (call) => this.players.batchGetPlayers(table.seatedPlayerIds, { ...call, requestId: scope.requestId }),
+            (call) => this.players.batchGetPlayers(table.seatedPlayerIds, withScope(call, scope)),
             { deadlineMs: this.deadlines.optionalMs },
           );
     return aggregation.complete({ table: tableView(table, namesOf(players?.players)) });
