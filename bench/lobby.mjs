@@ -1,6 +1,6 @@
 // `npm run bench`: GET /api/v1/lobby through the Nest gateway against the same fan-out written by
 // hand on plain Fastify (bench/handwritten-lobby.mjs), both in front of the same player-service and
-// table-service. Prints a table and writes bench/results/<YYYY-MM-DD>.json. See bench/README.md.
+// table-service; and a second gateway spreading the same calls over two instances of each service. Prints a table and writes bench/results/<YYYY-MM-DD>.json. See bench/README.md.
 import { PLAYER_SERVICE, TABLE_SERVICE } from '@portico/contracts';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
@@ -57,18 +57,18 @@ async function fetchLobby(url, token) {
 
 /** Both answer 200 with the same complete lobby, or the comparison would be meaningless. */
 async function verifySameAnswer(targets, token, when) {
-  const [gateway, handwritten] = await Promise.all(targets.map((target) => fetchLobby(target.url, token)));
+  const answers = await Promise.all(targets.map((target) => fetchLobby(target.url, token)));
+  const [gateway] = answers;
   const problems = [];
-  for (const [target, answer] of [
-    [targets[0], gateway],
-    [targets[1], handwritten],
-  ]) {
+  targets.forEach((target, index) => {
+    const answer = answers[index];
     if (answer.status !== 200) problems.push(`${target.label} answered HTTP ${answer.status}: ${answer.text.slice(0, 500)}`);
     else if (!/^application\/json/.test(answer.contentType ?? '')) problems.push(`${target.label} answered content-type ${answer.contentType}`);
-  }
+  });
   if (problems.length === 0) {
-    if (!isDeepStrictEqual(gateway.body, handwritten.body)) {
-      problems.push(`the bodies differ:\n  gateway:      ${gateway.text}\n  hand-written: ${handwritten.text}`);
+    const differing = targets.findIndex((_, index) => !isDeepStrictEqual(gateway.body, answers[index].body));
+    if (differing >= 0) {
+      problems.push(`the bodies differ:\n  ${targets[0].label}: ${gateway.text}\n  ${targets[differing].label}: ${answers[differing].text}`);
     } else if (gateway.body.partial !== false || !Array.isArray(gateway.body.tables) || gateway.body.tables.length === 0) {
       problems.push(`the lobby is not a complete, non-empty answer: ${gateway.text}`);
     }
@@ -110,7 +110,7 @@ async function measureOnce(target, token, backends, everyone) {
     0,
     round((100 * (machineAfter.busyMs - machineBefore.busyMs - own)) / (machineAfter.totalMs - machineBefore.totalMs), 1),
   );
-  return { result, serverCpuMs: cpuMs[0], backendCpuMs: cpuMs[1] + cpuMs[2], otherCpuPercent };
+  return { result, serverCpuMs: cpuMs[0], backendCpuMs: cpuMs.slice(1).reduce((sum, ms) => sum + ms, 0), otherCpuPercent };
 }
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -160,12 +160,13 @@ async function measureAll(targets, token, backends, everyone) {
 }
 
 function printReport(report) {
-  const { gateway, handwritten } = report.results;
+  const { gateway, handwritten, pooled } = report.results;
   const rows = [
     ['', 'req/s (mean)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'RSS MiB', 'CPU ms/req', 'other CPU %'],
     ...[
       ['gateway (Nest)', gateway],
       ['hand-written (Fastify)', handwritten],
+      ['gateway, 2 instances/service', pooled],
     ].map(([label, r]) => [
       label,
       r.requestsPerSecMean.toFixed(1),
@@ -191,6 +192,7 @@ function printReport(report) {
       ...rows.slice(1).map(line),
       '',
       `ratio gateway / hand-written: ${report.ratio.toFixed(3)}   target ≥ ${TARGET_RATIO.toFixed(2)}   ${verdict}`,
+      `ratio gateway over 2 instances per service / over 1: ${report.pooledRatio.toFixed(3)} (same cores: this is the cost of spreading, not a scale-out)`,
       ...(report.disturbed ? ['(disturbed: other processes used the CPU during a measured run; see "other CPU %")'] : []),
       `gateway RSS after the run: ${gateway.rssMiB.toFixed(1)} MiB (peak ${gateway.peakRssMiB.toFixed(1)} MiB, ${gateway.rssIdleMiB.toFixed(1)} MiB before the load)`,
       `hand-written RSS after the run: ${handwritten.rssMiB.toFixed(1)} MiB (peak ${handwritten.peakRssMiB.toFixed(1)} MiB, ${handwritten.rssIdleMiB.toFixed(1)} MiB before the load)`,
@@ -224,9 +226,11 @@ async function main() {
   step(`machine ${busyBefore}% busy before starting`);
   if (busyBefore > 2 * DISTURBED_PERCENT) step('warning: other work is running on this machine; it competes for the same cores and skews the numbers');
 
-  const [playerPort, tablePort, gatewayPort, handwrittenPort] = await freePorts(4);
+  const [playerPort, tablePort, gatewayPort, handwrittenPort, pooledPort, player2Port, table2Port] = await freePorts(7);
   const playerAddress = `127.0.0.1:${playerPort}`;
   const tableAddress = `127.0.0.1:${tablePort}`;
+  const player2Address = `127.0.0.1:${player2Port}`;
+  const table2Address = `127.0.0.1:${table2Port}`;
   const secret = randomBytes(32).toString('hex');
   const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', PLAYER_SERVICE_URL: playerAddress, TABLE_SERVICE_URL: tableAddress };
   const serverEnv = {
@@ -238,12 +242,16 @@ async function main() {
     OPTIONAL_SOURCE_TIMEOUT_MS: String(OPTIONAL_SOURCE_TIMEOUT_MS),
   };
 
-  step(`starting player-service (${playerAddress}) and table-service (${tableAddress})`);
+  step(`starting player-service (${playerAddress}, ${player2Address}) and table-service (${tableAddress}, ${table2Address})`);
   const player = start('player-service', 'dist/apps/player-service/main.js', common, { cwd: ROOT });
   const table = start('table-service', 'dist/apps/table-service/main.js', common, { cwd: ROOT });
+  const player2 = start('player-service-2', 'dist/apps/player-service/main.js', { ...common, PLAYER_SERVICE_URL: player2Address }, { cwd: ROOT });
+  const table2 = start('table-service-2', 'dist/apps/table-service/main.js', { ...common, TABLE_SERVICE_URL: table2Address }, { cwd: ROOT });
   await Promise.all([
     waitForGrpcServing(player, playerAddress, PLAYER_SERVICE),
     waitForGrpcServing(table, tableAddress, TABLE_SERVICE),
+    waitForGrpcServing(player2, player2Address, PLAYER_SERVICE),
+    waitForGrpcServing(table2, table2Address, TABLE_SERVICE),
   ]);
 
   step(`starting the gateway (:${gatewayPort}) and the hand-written server (:${handwrittenPort})`);
@@ -260,6 +268,22 @@ async function main() {
       url: `http://127.0.0.1:${handwrittenPort}${LOBBY_PATH}`,
       child: start('hand-written', 'bench/handwritten-lobby.mjs', { ...serverEnv, PORT: String(handwrittenPort) }, { cwd: ROOT }),
     },
+    {
+      key: 'pooled',
+      label: 'gateway, 2 instances/service',
+      url: `http://127.0.0.1:${pooledPort}${LOBBY_PATH}`,
+      child: start(
+        'gateway-pooled',
+        'dist/apps/gateway/main.js',
+        {
+          ...serverEnv,
+          PORT: String(pooledPort),
+          PLAYER_SERVICE_URL: `${playerAddress},${player2Address}`,
+          TABLE_SERVICE_URL: `${tableAddress},${table2Address}`,
+        },
+        { cwd: ROOT },
+      ),
+    },
   ];
   const token = jwt.sign({ roles: ['player'] }, secret, { subject: 'p1', algorithm: 'HS256', expiresIn: '1h' });
   const authorization = { authorization: `Bearer ${token}` };
@@ -267,10 +291,11 @@ async function main() {
 
   const lobby = await verifySameAnswer(targets, token, 'before the runs');
   step(`both answer 200 with the same lobby (${lobby.tables.length} tables, ${lobby.tables.flatMap((t) => t.seats).length} seated players)`);
-  const everyone = [player, table, ...targets.map((target) => target.child)];
+  const backends = [player, table, player2, table2];
+  const everyone = [...backends, ...targets.map((target) => target.child)];
   for (const child of everyone) child.quiet();
 
-  const results = await measureAll(targets, token, [player, table], everyone);
+  const results = await measureAll(targets, token, backends, everyone);
   await verifySameAnswer(targets, token, 'after the runs');
   await new Promise((resolve) => setTimeout(resolve, 250)); // let the last log lines arrive
   const logs = Object.fromEntries(
@@ -278,6 +303,7 @@ async function main() {
   );
 
   const ratio = round(results.gateway.requestsPerSecMean / results.handwritten.requestsPerSecMean, 3);
+  const pooledRatio = round(results.pooled.requestsPerSecMean / results.gateway.requestsPerSecMean, 3);
   const failedRequests = Object.entries(results)
     .filter(([, r]) => r.non2xx > 0 || r.errors > 0)
     .map(([key, r]) => `${key}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts)`);
@@ -300,6 +326,7 @@ async function main() {
     results,
     logs,
     ratio,
+    pooledRatio,
     target: TARGET_RATIO,
     pass: failedRequests.length === 0 && ratio >= TARGET_RATIO,
     failedRequests,
