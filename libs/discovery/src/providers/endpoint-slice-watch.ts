@@ -82,7 +82,7 @@ export class EndpointSliceWatch {
     const list = await this.options.api.listNamespacedEndpointSlice({ namespace, labelSelector: this.labelSelector });
     if (this.closed) return;
     this.slices.clear();
-    for (const slice of list.items) {
+    for (const slice of list.items ?? []) {
       const name = slice.metadata?.name;
       if (name !== undefined) this.slices.set(name, slice);
     }
