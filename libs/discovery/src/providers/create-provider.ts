@@ -2,6 +2,8 @@ import type { DiscoveryProvider } from '../discovery-provider.js';
 import type { DiscoverySettings } from '../discovery-config.js';
 import { ConsulProvider } from './consul-provider.js';
 import { DnsProvider } from './dns-provider.js';
+import { loadKubeConfig, watchedNamespace } from './kubernetes-config.js';
+import { KubernetesProvider } from './kubernetes-provider.js';
 import { RedisProvider } from './redis-provider.js';
 import { StaticProvider } from './static-provider.js';
 
@@ -23,8 +25,15 @@ function providerFor(settings: DiscoverySettings): DiscoveryProvider {
       return new ConsulProvider(settings.consul);
     case 'dns':
       return new DnsProvider(settings.dns);
+    case 'kubernetes': {
+      const kubeConfig = loadKubeConfig();
+      return new KubernetesProvider({
+        kubeConfig,
+        namespace: watchedNamespace(settings.kubernetes.namespace, kubeConfig),
+        portName: settings.kubernetes.portName,
+      });
+    }
     case 'etcd':
-    case 'kubernetes':
       throw new Error(`DISCOVERY=${settings.kind} is not available yet`);
   }
 }
