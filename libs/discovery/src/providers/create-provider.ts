@@ -2,20 +2,14 @@ import type { DiscoveryProvider } from '../discovery-provider.js';
 import type { DiscoverySettings } from '../discovery-config.js';
 import { ConsulProvider } from './consul-provider.js';
 import { DnsProvider } from './dns-provider.js';
-import { loadKubeConfig, watchedNamespace } from './kubernetes-config.js';
-import { KubernetesProvider } from './kubernetes-provider.js';
 import { RedisProvider } from './redis-provider.js';
 import { StaticProvider } from './static-provider.js';
 
 /**
  * The provider `settings.kind` names; its checks across variables (`checkDiscovery`) have already passed.
- * Async so a provider may connect first; a setting no provider accepts rejects rather than throws.
+ * Async so a provider may load or connect first; a setting no provider accepts rejects rather than throws.
  */
-export function createProvider(settings: DiscoverySettings): Promise<DiscoveryProvider> {
-  return Promise.resolve().then(() => providerFor(settings));
-}
-
-function providerFor(settings: DiscoverySettings): DiscoveryProvider {
+export async function createProvider(settings: DiscoverySettings): Promise<DiscoveryProvider> {
   switch (settings.kind) {
     case 'static':
       return new StaticProvider(settings.static);
@@ -26,12 +20,9 @@ function providerFor(settings: DiscoverySettings): DiscoveryProvider {
     case 'dns':
       return new DnsProvider(settings.dns);
     case 'kubernetes': {
-      const kubeConfig = loadKubeConfig();
-      return new KubernetesProvider({
-        kubeConfig,
-        namespace: watchedNamespace(settings.kubernetes.namespace, kubeConfig),
-        portName: settings.kubernetes.portName,
-      });
+      // @kubernetes/client-node takes about 1.4 s and 80 MiB to load: only apps that use it pay for it.
+      const { kubernetesProvider } = await import('./kubernetes-setup.js');
+      return kubernetesProvider(settings.kubernetes);
     }
     case 'etcd':
       throw new Error(`DISCOVERY=${settings.kind} is not available yet`);
