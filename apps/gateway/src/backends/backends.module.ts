@@ -1,7 +1,8 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import type { Client } from '@grpc/grpc-js';
+import { Module, type DynamicModule, type FactoryProvider } from '@nestjs/common';
 import { PLAYER_SERVICE, playerV1, TABLE_SERVICE, tableV1 } from '@portico/contracts';
 import { ServiceDirectory } from '@portico/discovery';
-import { GrpcPoolMetrics, GrpcServicePool, type GrpcServicePoolOptions } from '@portico/grpc';
+import { GrpcPoolMetrics, GrpcServicePool, type ClientConstructor, type GrpcServicePoolOptions } from '@portico/grpc';
 import { Metrics } from '@portico/observability';
 import { PlayerBackend } from './player-backend.js';
 import { TableBackend } from './table-backend.js';
@@ -10,9 +11,29 @@ import { TableBackend } from './table-backend.js';
 export type BackendPoolOptions = Pick<GrpcServicePoolOptions, 'balancer' | 'healthCheck' | 'circuitBreaker' | 'prefer'>;
 
 /**
- * The gRPC services the gateway aggregates, each a pool over its discovered instances. The
- * factories wait for discovery's first answer, so the app starts knowing where its backends are.
+ * A backend over a pool of the service's discovered instances, joined to the directory (readiness,
+ * `/admin/services`). The factory waits for discovery's first answer, so the app starts knowing
+ * where its backends are.
  */
+function pooledBackend<C extends Client, Backend>(
+  provide: new (pool: GrpcServicePool<C>) => Backend,
+  Constructor: ClientConstructor<C>,
+  service: string,
+  healthService: string,
+  options: BackendPoolOptions,
+): FactoryProvider<Promise<Backend>> {
+  return {
+    provide,
+    inject: [ServiceDirectory, GrpcPoolMetrics],
+    useFactory: async (directory: ServiceDirectory, metrics: GrpcPoolMetrics) => {
+      const pool = new GrpcServicePool(Constructor, { ...options, service, healthService, metrics });
+      await directory.add(pool, { required: true });
+      return new provide(pool);
+    },
+  };
+}
+
+/** The gRPC services the gateway aggregates, each a pool over its discovered instances. */
 @Module({})
 export class BackendsModule {
   static forRoot(options: BackendPoolOptions): DynamicModule {
@@ -21,34 +42,8 @@ export class BackendsModule {
       global: true,
       providers: [
         { provide: GrpcPoolMetrics, inject: [Metrics], useFactory: (metrics: Metrics) => new GrpcPoolMetrics(metrics) },
-        {
-          provide: PlayerBackend,
-          inject: [ServiceDirectory, GrpcPoolMetrics],
-          useFactory: async (directory: ServiceDirectory, metrics: GrpcPoolMetrics) => {
-            const pool = new GrpcServicePool(playerV1.PlayerServiceClient, {
-              ...options,
-              service: 'player-service',
-              healthService: PLAYER_SERVICE,
-              metrics,
-            });
-            await directory.add(pool, { required: true });
-            return new PlayerBackend(pool);
-          },
-        },
-        {
-          provide: TableBackend,
-          inject: [ServiceDirectory, GrpcPoolMetrics],
-          useFactory: async (directory: ServiceDirectory, metrics: GrpcPoolMetrics) => {
-            const pool = new GrpcServicePool(tableV1.TableServiceClient, {
-              ...options,
-              service: 'table-service',
-              healthService: TABLE_SERVICE,
-              metrics,
-            });
-            await directory.add(pool, { required: true });
-            return new TableBackend(pool);
-          },
-        },
+        pooledBackend(PlayerBackend, playerV1.PlayerServiceClient, 'player-service', PLAYER_SERVICE, options),
+        pooledBackend(TableBackend, tableV1.TableServiceClient, 'table-service', TABLE_SERVICE, options),
       ],
       exports: [PlayerBackend, TableBackend],
     };

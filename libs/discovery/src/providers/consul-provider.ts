@@ -5,6 +5,7 @@ import type { ServiceInstance } from '../service-instance.js';
 import { nextIndex, QueryRateLimit, retryDelay, type RetryDelayOptions } from './blocking-query.js';
 import { ConsulApi, ConsulHttpError } from './consul-api.js';
 import { checkId, healthEntries, isUnknownCheck, serviceRegistration } from './consul-entries.js';
+import { OpenWatches } from './open-watches.js';
 
 export interface ConsulProviderOptions {
   url: string;
@@ -30,7 +31,7 @@ export class ConsulProvider implements DiscoveryProvider, Registrar {
   private readonly api: ConsulApi;
   /** The registration last accepted for each announced instance id. */
   private readonly registered = new Map<string, string>();
-  private readonly watches = new Set<ConsulWatch>();
+  private readonly watches = new OpenWatches<ConsulWatch>();
 
   constructor(private readonly options: ConsulProviderOptions) {
     this.api = new ConsulApi({ url: options.url, token: options.token });
@@ -65,18 +66,11 @@ export class ConsulProvider implements DiscoveryProvider, Registrar {
       rateLimit: new QueryRateLimit(this.options.queryIntervalMs ?? 1_000),
       retry: this.options.retry ?? { baseMs: 250, maxMs: 5_000 },
     });
-    this.watches.add(watch);
-    return {
-      close: async () => {
-        this.watches.delete(watch);
-        await watch.close();
-      },
-    };
+    return this.watches.track(watch);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.watches].map((watch) => watch.close()));
-    this.watches.clear();
+    await this.watches.closeAll();
     await this.api.close();
   }
 

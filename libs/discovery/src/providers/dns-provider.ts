@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { DiscoveryProvider, ProviderWatch, WatchSink } from '../discovery-provider.js';
 import { DnsWatch } from './dns-watch.js';
 import { srvQueryName, type ResolvedSrvRecord } from './srv-records.js';
+import { OpenWatches } from './open-watches.js';
 
 export interface DnsProviderOptions {
   /** `ip` or `ip:port` (`[::1]:5353` for IPv6); the system resolvers when absent. */
@@ -29,7 +30,7 @@ function errorCode(error: unknown): string {
 export class DnsProvider implements DiscoveryProvider {
   readonly kind = 'dns';
   private readonly resolver: dns.Resolver;
-  private readonly watches = new Set<DnsWatch>();
+  private readonly watches = new OpenWatches<DnsWatch>();
 
   constructor(private readonly options: DnsProviderOptions) {
     const timeout = options.queryTimeoutMs ?? 1_000;
@@ -45,22 +46,15 @@ export class DnsProvider implements DiscoveryProvider {
   watch(service: string, sink: WatchSink): ProviderWatch {
     const name = srvQueryName(this.options.srvName, service);
     const watch = new DnsWatch(name, () => this.lookup(name), sink, this.options.refreshMs);
-    this.watches.add(watch);
     watch.start();
-    return {
-      close: () => {
-        watch.close();
-        this.watches.delete(watch);
-      },
-    };
+    return this.watches.track(watch);
   }
 
   close(): Promise<void> {
-    for (const watch of this.watches) watch.close();
-    this.watches.clear();
+    const closed = this.watches.closeAll();
     // Queries still in flight would keep the process alive until they time out.
     this.resolver.cancel();
-    return Promise.resolve();
+    return closed;
   }
 
   /** The SRV records of `name` with their targets' addresses; rejects when any query went unanswered. */

@@ -1,6 +1,7 @@
 import { DiscoveryV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { DiscoveryProvider, ProviderWatch, WatchSink } from '../discovery-provider.js';
 import { EndpointSliceWatch } from './endpoint-slice-watch.js';
+import { OpenWatches } from './open-watches.js';
 
 export interface KubernetesProviderOptions {
   /** The API server and credentials (`loadKubeConfig`). */
@@ -21,7 +22,7 @@ export class KubernetesProvider implements DiscoveryProvider {
   readonly kind = 'kubernetes';
   private readonly api: DiscoveryV1Api;
   private readonly watcher: Watch;
-  private readonly watches = new Set<EndpointSliceWatch>();
+  private readonly watches = new OpenWatches<EndpointSliceWatch>();
 
   constructor(private readonly options: KubernetesProviderOptions) {
     this.api = options.kubeConfig.makeApiClient(DiscoveryV1Api);
@@ -40,19 +41,11 @@ export class KubernetesProvider implements DiscoveryProvider {
       },
       sink,
     );
-    this.watches.add(watch);
     watch.start();
-    return {
-      close: () => {
-        watch.close();
-        this.watches.delete(watch);
-      },
-    };
+    return this.watches.track(watch);
   }
 
   close(): Promise<void> {
-    for (const watch of this.watches) watch.close();
-    this.watches.clear();
-    return Promise.resolve();
+    return this.watches.closeAll();
   }
 }
