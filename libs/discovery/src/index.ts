@@ -18,6 +18,7 @@ export {
 } from './discovery-provider.js';
 export { DiscoveryModule } from './discovery.module.js';
 export { createProvider } from './providers/create-provider.js';
+export { RedisProvider, type RedisProviderOptions } from './providers/redis-provider.js';
 export { ServiceDirectory, type DiscoveredPool, type PooledInstance, type ServiceReport } from './service-directory.js';
 export { SelfRegistration, type SelfRegistrationOptions } from './self-registration.js';
 export {

@@ -1,6 +1,7 @@
 import { Metadata, status, type Client } from '@grpc/grpc-js';
 import { isGrpcError } from '@portico/errors';
 import {
+  hasLabels,
   RetryBudget,
   UpstreamPool,
   type BalancerKind,
@@ -77,7 +78,7 @@ export class GrpcServicePool<C extends Client> {
       clock: this.clock,
     });
     this.budget = new RetryBudget({ ratio: 0.2, minPerSecond: 5, windowMs: 10_000, clock: this.clock });
-    this.defaultPrefer = options.prefer && matching(options.prefer);
+    this.defaultPrefer = options.prefer && hasLabels(options.prefer);
     options.metrics.track(this);
   }
 
@@ -113,7 +114,7 @@ export class GrpcServicePool<C extends Client> {
   ): Promise<Response> {
     const deadlineAt = this.clock() + context.deadlineMs;
     const labels = options.prefer ?? context.prefer;
-    const prefer = labels ? matching(labels) : this.defaultPrefer;
+    const prefer = labels ? hasLabels(labels) : this.defaultPrefer;
     const tried = new Set<Target>();
     this.budget.recordRequest();
     for (;;) {
@@ -188,11 +189,6 @@ export class GrpcServicePool<C extends Client> {
     this.channels.clear();
     this.options.metrics.untrack(this);
   }
-}
-
-function matching(labels: Readonly<Record<string, string>>): (target: Target) => boolean {
-  const wanted = Object.entries(labels);
-  return (target) => wanted.every(([name, value]) => target.metadata[name] === value);
 }
 
 /** Shaped like a grpc-js ServiceError, so the aggregation maps it like any UNAVAILABLE: 503, and no address in the answer. */

@@ -116,7 +116,7 @@ export class HttpForwarder {
         if (pause > 0) await delay(pause, undefined, { signal }).catch(() => undefined);
         if (signal.aborted) break;
       }
-      const leased = this.lease(pool, request.clientKey, tried);
+      const leased = this.lease(upstream, request.clientKey, tried);
       if (!leased) {
         this.metrics.refused(upstream.name, pool.targets.some((target) => target.circuit === 'open') ? 'circuit_open' : 'no_target');
         if (lastFailure) break;
@@ -181,7 +181,7 @@ export class HttpForwarder {
 
   /** Sends a shadow copy of a request without a body; its answer and any failure are discarded. */
   mirror(upstream: HttpUpstream, request: Omit<ForwardRequest, 'abort'>): void {
-    const leased = this.lease(upstream.pool, request.clientKey, new Set());
+    const leased = this.lease(upstream, request.clientKey, new Set());
     if (!leased) {
       this.metrics.mirror(upstream.name, 'no_target');
       return;
@@ -207,12 +207,14 @@ export class HttpForwarder {
       });
   }
 
-  private lease(pool: UpstreamPool, key: string, tried: ReadonlySet<Target>): { target: Target; lease: Lease } | undefined {
+  private lease(upstream: HttpUpstream, key: string, tried: ReadonlySet<Target>): { target: Target; lease: Lease } | undefined {
+    const { pool, prefer } = upstream;
     const refused = new Set(tried);
     // Each pass either leases a target or rules one out, so this ends after at most one pass per target.
     for (let pass = 0; pass <= pool.targets.length; pass++) {
       // Prefer a target this request has not tried yet, but fall back to a tried one rather than fail.
-      const target = pool.pick({ key, exclude: refused }) ?? (pass === 0 && tried.size > 0 ? pool.pick({ key }) : undefined);
+      const target =
+        pool.pick({ key, exclude: refused, prefer }) ?? (pass === 0 && tried.size > 0 ? pool.pick({ key, prefer }) : undefined);
       if (!target) return undefined;
       const lease = pool.acquire(target);
       if (lease) return { target, lease };

@@ -1,9 +1,12 @@
-import type { BalancerKind, CircuitBreakerOptions, HealthProbe, Target } from '@portico/upstream';
-import { RetryBudget, UpstreamPool } from '@portico/upstream';
+import type { BalancerKind, CircuitBreakerOptions, HealthProbe, Target, TargetInit } from '@portico/upstream';
+import { hasLabels, RetryBudget, UpstreamPool } from '@portico/upstream';
 import { Pool } from 'undici';
 
 export interface HttpUpstreamSpec {
-  targets: readonly { url: string; weight: number }[];
+  /** Absent when the targets arrive later through `replaceTargets` (a discovered service). */
+  targets?: readonly { url: string; weight: number; metadata?: Readonly<Record<string, string>> | undefined }[] | undefined;
+  /** Targets carrying all these labels are picked while any of them is available. */
+  prefer?: Readonly<Record<string, string>> | undefined;
   balancer: BalancerKind;
   timeout: { connectMs: number; requestMs: number };
   retries: { attempts: number; backoffMs: number; maxBackoffMs: number; budgetRatio: number };
@@ -32,14 +35,18 @@ const RETRY_BUDGET_WINDOW_MS = 10_000;
  * An HTTP upstream: the balancing and breaker state of its targets (from @portico/upstream) plus a
  * keep-alive undici pool per target.
  */
-export class HttpUpstream {
+export class HttpUpstream<Spec extends HttpUpstreamSpec = HttpUpstreamSpec> {
   readonly pool: UpstreamPool;
   readonly budget: RetryBudget;
+  /** `spec.prefer` as a `PickOptions.prefer` predicate. */
+  readonly prefer: ((target: Target) => boolean) | undefined;
   private readonly endpoints = new Map<string, TargetEndpoint>();
+  /** Pools of targets that left, closing once their in-flight requests end. */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(
     readonly name: string,
-    readonly spec: HttpUpstreamSpec,
+    readonly spec: Spec,
   ) {
     this.budget = new RetryBudget({
       ratio: spec.retries.budgetRatio,
@@ -49,13 +56,14 @@ export class HttpUpstream {
     const healthCheck = spec.healthCheck;
     this.pool = new UpstreamPool(
       name,
-      spec.targets.map((target) => ({ address: target.url, weight: target.weight })),
+      (spec.targets ?? []).map((target) => ({ address: target.url, weight: target.weight, metadata: target.metadata ?? {} })),
       {
         balancer: spec.balancer,
         ...(spec.circuitBreaker && { circuitBreaker: spec.circuitBreaker }),
         ...(healthCheck && { healthCheck: { ...healthCheck, probe: this.probe(healthCheck.path, healthCheck.timeoutMs) } }),
       },
     );
+    this.prefer = spec.prefer && hasLabels(spec.prefer);
   }
 
   endpoint(target: Target): TargetEndpoint {
@@ -80,10 +88,34 @@ export class HttpUpstream {
     this.pool.start();
   }
 
+  /**
+   * Swaps the target list (a discovered service changed). Targets that stay keep their state and
+   * connections; a target that left is picked no more, and its connection pool closes once its
+   * in-flight requests finish, which is when the returned promise resolves.
+   */
+  async replaceTargets(targets: readonly TargetInit[]): Promise<void> {
+    this.pool.replaceTargets(targets);
+    const staying = new Set(targets.map((target) => target.address));
+    const leaving: Promise<void>[] = [];
+    for (const [address, endpoint] of this.endpoints) {
+      if (staying.has(address)) continue;
+      this.endpoints.delete(address);
+      leaving.push(this.retire(endpoint));
+    }
+    await Promise.all(leaving);
+  }
+
   /** Stops health checks, then closes the connection pools once their in-flight requests finish. */
   async close(): Promise<void> {
     this.pool.close();
-    await Promise.all([...this.endpoints.values()].map((endpoint) => endpoint.client.close()));
+    await Promise.all([...[...this.endpoints.values()].map((endpoint) => endpoint.client.close()), ...this.retiring]);
+  }
+
+  /** undici's close lets the requests already sent complete before the connections go. */
+  private retire(endpoint: TargetEndpoint): Promise<void> {
+    const closed = endpoint.client.close().finally(() => this.retiring.delete(closed));
+    this.retiring.add(closed);
+    return closed;
   }
 
   private probe(path: string, timeoutMs: number): HealthProbe {

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@portico/auth';
+import { ServiceDiscovery } from '@portico/discovery';
 import { ApiProblemResponses, ProblemException } from '@portico/errors';
 import {
   ReloadResultSchema,
@@ -32,7 +33,10 @@ function rejected(detail: string, issues: readonly RouteFileIssue[]): ProblemExc
 @ApiProblemResponses(401, 403)
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly registry: RouteRegistry) {}
+  constructor(
+    private readonly registry: RouteRegistry,
+    private readonly discovery: ServiceDiscovery,
+  ) {}
 
   @Get('routes')
   @ApiOperation({ summary: 'The live routes, in match order' })
@@ -51,16 +55,20 @@ export class AdminController {
   }
 
   @Get('upstreams')
-  @ApiOperation({ summary: 'Upstreams with each target’s health, circuit state and in-flight requests' })
+  @ApiOperation({ summary: 'Upstreams with each target’s health, circuit state and in-flight requests, and the registry state of discovered ones' })
   @ApiOkResponse({ standardSchema: UpstreamListSchema, description: 'Every upstream of the live table' })
   upstreams(): UpstreamList {
     return {
       upstreams: [...this.registry.live.upstreams.values()].map((upstream) => ({
         name: upstream.name,
         balancer: upstream.spec.balancer,
+        ...(upstream.spec.discovery && {
+          discovery: { service: upstream.spec.discovery.service, state: this.discovery.view(upstream.spec.discovery.service).state },
+        }),
         targets: upstream.pool.targets.map((target) => ({
           url: target.address,
           weight: target.weight,
+          metadata: target.metadata,
           health: target.health,
           circuit: target.circuit,
           inFlight: target.inFlight,

@@ -3,7 +3,9 @@ import { z } from 'zod';
 const TargetState = z
   .object({
     url: z.string(),
-    weight: z.number().int(),
+    // Whole in the route file; a registry may announce fractions.
+    weight: z.number().positive(),
+    metadata: z.record(z.string(), z.string()),
     health: z.enum(['healthy', 'unhealthy', 'unknown']),
     circuit: z.enum(['closed', 'open', 'half-open']),
     inFlight: z.number().int(),
@@ -16,6 +18,13 @@ export const UpstreamListSchema = z
       z.object({
         name: z.string(),
         balancer: z.string(),
+        discovery: z
+          .object({
+            service: z.string(),
+            state: z.enum(['pending', 'live', 'unreachable']).describe('The registry’s; while unreachable, the last known instances keep serving'),
+          })
+          .optional()
+          .describe('For an upstream whose targets are the instances of a discovered service'),
         targets: z.array(TargetState),
       }),
     ),

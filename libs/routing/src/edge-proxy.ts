@@ -305,7 +305,7 @@ export class EdgeProxy {
       const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
       const origin: ClientOrigin = { chain, proto: encrypted ? 'https' : 'http', host: request.headers.host };
       const headers = this.upstreamHeaders(request.headers, origin, requestId, principal, spec);
-      const target = upstream.pool.pick({ key: chain[0] ?? '' });
+      const target = upstream.pool.pick({ key: chain[0] ?? '', prefer: upstream.prefer });
       const lease = target && upstream.pool.acquire(target);
       if (!target || !lease) {
         throw new ProblemException({

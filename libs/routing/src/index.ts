@@ -15,6 +15,6 @@ export { upstreamSpecSchema, type UpstreamSpec } from './upstream-spec.schema.js
 export { AdminController } from './admin.controller.js';
 export { EdgeProxy } from './edge-proxy.js';
 export { mediaTypeVersioning } from './media-type-version.js';
-export { RouteRegistry, type LiveRoutes, type RouteChange } from './route-registry.js';
+export { RouteRegistry, type LiveRoutes, type RouteChange, type RouteUpstream } from './route-registry.js';
 export { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
 export { RoutingModule } from './routing.module.js';

@@ -98,6 +98,22 @@ describe('parseRouteFile', () => {
     ]);
   });
 
+  it('accepts an upstream that discovers its targets, and locates a bad service name and a missing source', () => {
+    const discovered = lines(...MINIMAL).replace('targets: [{ url: "http://127.0.0.1:4001" }]', 'discovery: { service: player-http }');
+    expect(parseRouteFile(discovered, 'yaml').ok).toBe(true);
+    expect(issuesOf(discovered.replace('player-http', 'Player_HTTP'))).toEqual([
+      {
+        path: 'upstreams.echo.discovery.service',
+        message: expect.stringContaining('expected a service name') as string,
+        line: 3,
+        column: 18,
+      },
+    ]);
+    expect(issuesOf(lines(...MINIMAL).replace('targets: [{ url: "http://127.0.0.1:4001" }]', 'prefer: { zone: eu-1 }'))).toEqual([
+      { path: 'upstreams.echo', message: 'an upstream needs targets or discovery', line: 2, column: 3 },
+    ]);
+  });
+
   it('refuses a reference to an upstream that does not exist', () => {
     const text = lines(...MINIMAL, '    mirror: { upstream: shadow, percent: 5 }').replace('upstream: echo', 'upstream: ech0');
     expect(issuesOf(text)).toEqual([

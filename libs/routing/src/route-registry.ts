@@ -1,8 +1,10 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ServiceDiscovery, type ServiceInstance } from '@portico/discovery';
 import { Metrics } from '@portico/observability';
 import { HttpUpstream } from '@portico/proxy';
+import type { TargetInit } from '@portico/upstream';
 import { Counter, Gauge } from 'prom-client';
 import { formatIssues, type RouteFileIssue } from './route-file-issue.js';
 import { readRouteFile, validateRoute } from './route-file.js';
@@ -10,11 +12,15 @@ import type { RouteFile } from './route-file.schema.js';
 import type { RouteSpec } from './route-spec.schema.js';
 import { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
 import { RouteTable } from './route-table.js';
+import type { UpstreamSpec } from './upstream-spec.schema.js';
+
+/** An upstream of the route file, with the spec it was built from. */
+export type RouteUpstream = HttpUpstream<UpstreamSpec>;
 
 /** The routes and upstreams serving right now; replaced whole, never mutated, so a request sees one version. */
 export interface LiveRoutes {
   readonly table: RouteTable;
-  readonly upstreams: ReadonlyMap<string, HttpUpstream>;
+  readonly upstreams: ReadonlyMap<string, RouteUpstream>;
   readonly version: number;
   readonly loadedAt: Date;
 }
@@ -28,7 +34,8 @@ const WATCH_DEBOUNCE_MS = 100;
  * Owns the live route table: loads the route file, swaps in a new table atomically on reload or an
  * admin change, and keeps the previous one when a new version is invalid. Upstreams whose definition
  * did not change keep their pools, health and circuit state across reloads; replaced ones are closed
- * only after their in-flight requests finish.
+ * only after their in-flight requests finish. A discovered upstream follows its service's instance
+ * list for as long as it is in the table.
  */
 @Injectable()
 export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
@@ -39,11 +46,16 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
   private state: LiveRoutes = { table: new RouteTable([]), upstreams: new Map(), version: 0, loadedAt: new Date() };
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  /** Ends each discovered upstream's watch; an upstream leaves this map when it leaves the table. */
+  private readonly watches = new Map<RouteUpstream, () => void>();
+  /** Reloads run one after another, so a slow one can never apply an older file over a newer one. */
+  private reloading: Promise<unknown> = Promise.resolve();
   private readonly reloads: Counter<'result'>;
 
   constructor(
     @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions,
     metrics: Metrics,
+    private readonly discovery: ServiceDiscovery,
   ) {
     this.reloads = new Counter({
       name: 'routes_reloads_total',
@@ -63,19 +75,30 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
     return this.state;
   }
 
-  onModuleInit(): void {
-    if (this.options.initial) this.apply(this.options.initial);
+  async onModuleInit(): Promise<void> {
+    if (this.options.initial) {
+      await this.discover(this.options.initial);
+      this.apply(this.options.initial);
+    }
     if (this.options.routesFile && this.options.watch) this.watchFile(this.options.routesFile);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.watcher?.close();
     clearTimeout(this.debounce);
+    for (const unwatch of this.watches.values()) unwatch();
+    this.watches.clear();
     await Promise.all([...this.state.upstreams.values()].map((upstream) => upstream.close()));
   }
 
   /** Re-reads the route file; an invalid file is refused and the live table stays. */
-  async reload(): Promise<RouteChange> {
+  reload(): Promise<RouteChange> {
+    const change = this.reloading.then(() => this.load());
+    this.reloading = change.catch(() => undefined);
+    return change;
+  }
+
+  private async load(): Promise<RouteChange> {
     const source = this.options.routesFile;
     if (source === undefined) return { ok: false, issues: [{ path: '', message: 'no ROUTES_FILE is configured' }] };
     const result = await readRouteFile(source, { reservedPrefixes: this.options.reservedPrefixes });
@@ -84,6 +107,7 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
       this.logger.error({ issues: result.issues }, `route file rejected; the previous routes keep serving:\n${formatIssues(source, result.issues)}`);
       return result;
     }
+    await this.discover(result.file);
     this.apply(result.file);
     return { ok: true };
   }
@@ -116,24 +140,49 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
     const routes = file.routes.filter((route) => !this.overlay.has(route.id));
     for (const route of this.overlay.values()) if (route) routes.push(route);
     const previous = this.state.upstreams;
-    const upstreams = new Map<string, HttpUpstream>();
+    const upstreams = new Map<string, RouteUpstream>();
     for (const [name, spec] of Object.entries(file.upstreams)) {
       const kept = previous.get(name);
-      if (kept && JSON.stringify(kept.spec) === JSON.stringify(spec)) {
-        upstreams.set(name, kept);
-      } else {
-        const upstream = new HttpUpstream(name, spec);
-        upstream.start();
-        upstreams.set(name, upstream);
-      }
+      upstreams.set(name, kept && JSON.stringify(kept.spec) === JSON.stringify(spec) ? kept : this.open(name, spec));
     }
     this.state = { table: new RouteTable(routes), upstreams, version: this.state.version + 1, loadedAt: new Date() };
     this.reloads.inc({ result: 'applied' });
     this.logger.log({ version: this.state.version, routes: routes.length, upstreams: upstreams.size }, 'routes applied');
     for (const [name, upstream] of previous) {
       if (upstreams.get(name) === upstream) continue;
+      this.watches.get(upstream)?.();
+      this.watches.delete(upstream);
       upstream.close().catch((error: unknown) => this.logger.warn({ err: error, upstream: name }, 'closing a replaced upstream failed'));
     }
+  }
+
+  private open(name: string, spec: UpstreamSpec): RouteUpstream {
+    const upstream = new HttpUpstream(name, spec);
+    upstream.start();
+    if (spec.discovery) {
+      const { service, scheme } = spec.discovery;
+      const unwatch = this.discovery.watch(service, (instances) => {
+        upstream
+          .replaceTargets(targetsOf(instances, scheme))
+          .catch((error: unknown) => this.logger.warn({ err: error, upstream: name, service }, 'closing a departed target failed'));
+      });
+      this.watches.set(upstream, unwatch);
+    }
+    return upstream;
+  }
+
+  /**
+   * Waits for the registry's first answer on every service the file discovers (bounded by the
+   * discovery's resolve timeout), so a new discovered upstream starts serving with its instances.
+   */
+  private async discover(file: RouteFile): Promise<void> {
+    const services = new Set(Object.values(file.upstreams).flatMap((spec) => (spec.discovery ? [spec.discovery.service] : [])));
+    await Promise.all(
+      [...services].map(async (service) => {
+        const instances = await this.discovery.resolve(service);
+        if (instances.length === 0) this.logger.warn({ service, provider: this.discovery.kind }, 'no instance of a discovered upstream yet');
+      }),
+    );
   }
 
   private watchFile(file: string): void {
@@ -146,4 +195,17 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
     });
     this.watcher.unref();
   }
+}
+
+/**
+ * One target per instance, at `scheme://host:port`. The pool keys targets by address, so two
+ * instances registered at the same address count once, with the first one's weight and metadata.
+ */
+function targetsOf(instances: readonly ServiceInstance[], scheme: 'http' | 'https'): TargetInit[] {
+  const targets = new Map<string, TargetInit>();
+  for (const instance of instances) {
+    const address = `${scheme}://${instance.address}`;
+    if (!targets.has(address)) targets.set(address, { address, weight: instance.weight, metadata: instance.metadata });
+  }
+  return [...targets.values()];
 }

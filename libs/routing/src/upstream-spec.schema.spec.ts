@@ -3,6 +3,9 @@ import { upstreamSpecSchema } from './upstream-spec.schema.js';
 
 const withTarget = (url: string) => upstreamSpecSchema.safeParse({ targets: [{ url }] });
 
+const issuesOf = (input: unknown) =>
+  upstreamSpecSchema.safeParse(input).error?.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+
 describe('upstreamSpecSchema', () => {
   it('fills every default from one target', () => {
     expect(upstreamSpecSchema.parse({ targets: [{ url: 'http://10.0.0.1:8080' }] })).toEqual({
@@ -32,8 +35,8 @@ describe('upstreamSpecSchema', () => {
   });
 
   it('keeps a base path without its trailing slash, so the upstream path appends directly', () => {
-    expect(withTarget('https://Example.com:443/base/').data?.targets[0]?.url).toBe('https://example.com/base');
-    expect(withTarget('http://127.0.0.1:4001/').data?.targets[0]?.url).toBe('http://127.0.0.1:4001');
+    expect(withTarget('https://Example.com:443/base/').data?.targets?.[0]?.url).toBe('https://example.com/base');
+    expect(withTarget('http://127.0.0.1:4001/').data?.targets?.[0]?.url).toBe('http://127.0.0.1:4001');
   });
 
   it.each([
@@ -60,6 +63,52 @@ describe('upstreamSpecSchema', () => {
       'timeout.connectMs',
       'retries.attempts',
       'retries.budgetRatio',
+    ]);
+  });
+
+  it('takes a discovered service instead of targets, over http unless it says https', () => {
+    const spec = upstreamSpecSchema.parse({ discovery: { service: 'player-http' }, prefer: { zone: 'eu-1' } });
+    expect(spec.discovery).toEqual({ service: 'player-http', scheme: 'http' });
+    expect(spec.targets).toBeUndefined();
+    expect(spec.prefer).toEqual({ zone: 'eu-1' });
+    expect(upstreamSpecSchema.parse({ discovery: { service: 'orders.v2', scheme: 'https' } }).discovery?.scheme).toBe('https');
+  });
+
+  it('needs exactly one of targets and discovery, and says so beside any other problem', () => {
+    expect(issuesOf({ targets: [{ url: 'http://a' }], discovery: { service: 'players' } })).toEqual([
+      { path: 'discovery', message: 'set either targets or discovery, not both' },
+    ]);
+    expect(issuesOf({ balancer: 'fastest' })).toEqual([
+      { path: 'balancer', message: expect.stringContaining('Invalid option') as string },
+      { path: '', message: 'an upstream needs targets or discovery' },
+    ]);
+  });
+
+  it.each(['Players', 'player service', 'players/eu', '{players}', '-players', 'players-', 'p'.repeat(64), ''])(
+    'refuses the service name %j',
+    (service) => {
+      expect(issuesOf({ discovery: { service } })).toEqual([{ path: 'discovery.service', message: expect.stringContaining('expected a service name') as string }]);
+    },
+  );
+
+  it('refuses an unknown scheme, an empty prefer and a bad label name', () => {
+    expect(issuesOf({ discovery: { service: 'players', scheme: 'grpc' }, prefer: {} })?.map((issue) => issue.path)).toEqual([
+      'discovery.scheme',
+      'prefer',
+    ]);
+    expect(issuesOf({ discovery: { service: 'players' }, prefer: { 'a zone': 'eu' } })).toEqual([
+      { path: 'prefer.a zone', message: expect.stringContaining('expected a label name') as string },
+    ]);
+  });
+
+  it('gives fixed targets metadata, for prefer to match like a discovered instance’s', () => {
+    const spec = upstreamSpecSchema.parse({
+      targets: [{ url: 'http://10.0.0.1', metadata: { zone: 'eu-1' } }, { url: 'http://10.0.0.2' }],
+      prefer: { zone: 'eu-1' },
+    });
+    expect(spec.targets).toEqual([
+      { url: 'http://10.0.0.1', weight: 1, metadata: { zone: 'eu-1' } },
+      { url: 'http://10.0.0.2', weight: 1 },
     ]);
   });
 });

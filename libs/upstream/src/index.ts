@@ -4,7 +4,7 @@ export type { CircuitBreakerOptions, CircuitStateName } from './circuit-breaker.
 export type { ActiveHealthCheckOptions, HealthCheckOptions, HealthProbe } from './health-check.js';
 export type { Lease } from './lease.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
-export { Target, type TargetHealth, type TargetInit } from './target.js';
+export { hasLabels, Target, type TargetHealth, type TargetInit } from './target.js';
 export {
   UpstreamPool,
   type PickOptions,

@@ -56,3 +56,9 @@ export class Target {
     return this.state.health !== 'unhealthy' && (this.state.circuit?.admits() ?? true);
   }
 }
+
+/** Whether a target carries every one of `labels`, for `PickOptions.prefer` (same zone, same version first). */
+export function hasLabels(labels: Readonly<Record<string, string>>): (target: Target) => boolean {
+  const wanted = Object.entries(labels);
+  return (target) => wanted.every(([name, value]) => target.metadata[name] === value);
+}
