@@ -210,6 +210,24 @@ describe('etcd discovery: leases, watch and recovery against a real etcd', () =>
     await announcing.withdraw(late);
     await waitFor(() => !addresses(discovery, service).includes('10.0.0.8:5008'), { timeoutMs: 5_000, description: 'the late instance gone' });
   });
+
+  it('registers the instance again when etcd restarts without its data, and its lease is unknown', async () => {
+    const service = freshService();
+    const discovery = await gateway();
+    await register(instance(service, 'reborn', 5009), SHORT_TTL_MS);
+    await waitFor(() => addresses(discovery, service).length === 1, { timeoutMs: 5_000, description: 'the instance' });
+    const key = `/${PREFIX}/discovery/${service}/reborn`;
+    const [before] = (await operator.get(key).exec()).kvs;
+
+    await etcd.restart({ emptyData: true });
+    await waitFor(async () => (await operator.get(key).exec()).kvs[0], { timeoutMs: 15_000, description: 'the key put back' });
+    const [after] = (await operator.get(key).exec()).kvs;
+    expect(after!.lease).not.toBe(before!.lease);
+    await waitFor(() => discovery.view(service).state === 'live' && addresses(discovery, service).length === 1, {
+      timeoutMs: 15_000,
+      description: 'the gateway to list it again',
+    });
+  });
 });
 
 describe('etcd discovery with password authentication', () => {

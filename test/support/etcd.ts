@@ -10,8 +10,8 @@ export interface TestEtcd {
   url: string;
   /** Stops the server and waits for it to exit; the data directory stays for `restart`. */
   stop(): Promise<void>;
-  /** Starts it again on the same ports and data directory, and waits until it answers. */
-  restart(): Promise<void>;
+  /** Starts it again on the same ports, and waits until it answers; `emptyData` starts it as a new etcd that remembers nothing. */
+  restart(options?: { emptyData?: boolean }): Promise<void>;
   /** Stops the server and removes its data directory. */
   dispose(): Promise<void>;
 }
@@ -74,7 +74,11 @@ export async function startEtcd(): Promise<TestEtcd> {
   return {
     url,
     stop,
-    restart: start,
+    restart: async ({ emptyData = false } = {}) => {
+      await stop();
+      if (emptyData) await rm(dataDir, { recursive: true, force: true });
+      await start();
+    },
     dispose: async () => {
       await stop();
       await rm(dataDir, { recursive: true, force: true });
