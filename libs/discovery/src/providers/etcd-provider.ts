@@ -13,7 +13,7 @@ export interface EtcdProviderOptions {
   requestTimeoutMs?: number;
 }
 
-/** One announced instance: its lease and what its key should hold. */
+/** One announced instance: its lease, and the TTL that lease was granted with. */
 interface Registration {
   lease: Lease;
   ttlSeconds: number;

@@ -49,11 +49,8 @@ export class EtcdWatch {
       for (const kv of listing.kvs) this.put(kv);
       this.sink.update([...this.entries.values()]);
       const stream = await this.client.watchClient.watch();
-      if (this.closed) {
-        stream.end();
-        return stream.cancel();
-      }
       this.stream = stream;
+      if (this.closed) return this.dropStream();
       stream.on('data', (response) => this.received(stream, response));
       stream.on('error', (error) => this.failed(stream, castGrpcError(error)));
       stream.on('end', () => this.failed(stream, new Error('etcd ended the watch stream')));
@@ -70,7 +67,7 @@ export class EtcdWatch {
     if (stream !== this.stream) return;
     if (response.canceled) {
       // A compacted start revision only means the list is too old: list again at once.
-      if (response.compact_revision !== '0') return this.restart(0);
+      if (Number(response.compact_revision) > 0) return this.restart(0);
       return this.failed(stream, new Error(`etcd canceled the watch: ${response.cancel_reason || 'no reason given'}`));
     }
     if (response.created) {
