@@ -12,6 +12,10 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startEtcd, type TestEtcd } from './support/etcd.js';
+import { call } from './support/http.js';
+import { startInstance, type ServiceInstanceProcess, type ServiceName } from './support/service-instances.js';
+import { startGateway, stopAll, type StartedGateway } from './support/stack.js';
+import { bearer, token } from './support/token.js';
 import { waitFor } from './support/wait-for.js';
 
 const PREFIX = 'e2e';
@@ -274,5 +278,69 @@ describe('etcd discovery with password authentication', () => {
     toClose.push(discovery);
     await waitFor(() => discovery.view('secured').state === 'unreachable', { timeoutMs: 10_000, description: 'unreachable' });
     expect(discovery.view('secured').error).toMatch(/auth/i);
+  });
+});
+
+describe('the gateway and services discovering each other through etcd', () => {
+  const TTL_MS = 3_000;
+  const admin = bearer(token('ops', { claims: { roles: ['admin'] } }));
+  let etcd: TestEtcd;
+  let serviceEnv: Record<string, string>;
+  const instances: ServiceInstanceProcess[] = [];
+  let gateway: StartedGateway;
+
+  const start = async (name: ServiceName) => {
+    const started = await startInstance(name, serviceEnv);
+    instances.push(started);
+    return started;
+  };
+  const listed = async (name: ServiceName) => {
+    const { body } = await call<{ provider: string; services: { name: string; registry: { state: string }; instances: { address: string }[] }[] }>(
+      gateway.baseUrl,
+      '/admin/services',
+      { headers: admin },
+    );
+    const service = body.services.find((found) => found.name === name);
+    return { provider: body.provider, state: service?.registry.state, addresses: service?.instances.map((found) => found.address).sort() ?? [] };
+  };
+  const running = (name: ServiceName) =>
+    instances.filter((found) => found.app.name === name && found.app.running).map((found) => found.address).sort();
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    serviceEnv = { DISCOVERY: 'etcd', ETCD_URL: etcd.url, DISCOVERY_TTL_MS: String(TTL_MS), SHUTDOWN_DRAIN_DELAY_MS: '300' };
+    await Promise.all([start('player-service'), start('player-service'), start('table-service')]);
+    gateway = await startGateway({ playerAddress: 'unused:1', tableAddress: 'unused:1', env: serviceEnv });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopAll([gateway?.process, ...instances.map((found) => found.app)]);
+    await etcd?.dispose();
+  });
+
+  it('lists the registered instances and serves the lobby through them', async () => {
+    await waitFor(async () => (await listed('player-service')).addresses.length === 2, { timeoutMs: 10_000, description: 'two player-services' });
+    expect(await listed('player-service')).toEqual({ provider: 'etcd', state: 'live', addresses: running('player-service') });
+    expect((await listed('table-service')).addresses).toEqual(running('table-service'));
+    const lobby = await call(gateway.baseUrl, '/api/v1/lobby', { headers: bearer(token('p1')) });
+    expect(lobby.status).toBe(200);
+  });
+
+  it('drops an instance stopped with SIGTERM before its TTL, and one killed with SIGKILL within it', async () => {
+    const [stopped, killed] = instances.filter((found) => found.app.name === 'player-service');
+    const stoppedAt = Date.now();
+    await stopped!.app.stop(10_000);
+    await waitFor(async () => !(await listed('player-service')).addresses.includes(stopped!.address), {
+      timeoutMs: TTL_MS,
+      description: 'the stopped instance to leave',
+    });
+    expect(Date.now() - stoppedAt).toBeLessThan(TTL_MS);
+
+    killed!.app.signal('SIGKILL');
+    await killed!.app.exited;
+    await waitFor(async () => (await listed('player-service')).addresses.length === 0, {
+      timeoutMs: TTL_MS + 2_000,
+      description: 'the killed instance to expire',
+    });
   });
 });
