@@ -3,6 +3,7 @@ import type { DiscoveryProvider, ProviderWatch, Registrar, WatchSink } from '../
 import type { ServiceInstance } from '../service-instance.js';
 import { etcdEndpoints, instanceKey, leaseSeconds, serviceKeyPrefix } from './etcd-keys.js';
 import { EtcdWatch } from './etcd-watch.js';
+import { OpenWatches } from './open-watches.js';
 
 export interface EtcdProviderOptions {
   /** ETCD_URL's URLs; the client spreads calls over them and skips one that fails. */
@@ -29,7 +30,7 @@ export class EtcdProvider implements DiscoveryProvider, Registrar {
   readonly registrar = this;
   private readonly client: Etcd3;
   private readonly registrations = new Map<string, Registration>();
-  private readonly watches = new Set<EtcdWatch>();
+  private readonly watches = new OpenWatches<EtcdWatch>();
   private readonly requestTimeoutMs: number;
 
   constructor(private readonly options: EtcdProviderOptions) {
@@ -86,24 +87,16 @@ export class EtcdProvider implements DiscoveryProvider, Registrar {
 
   watch(service: string, sink: WatchSink): ProviderWatch {
     const watch = new EtcdWatch(this.client, serviceKeyPrefix(this.options.prefix, service), sink);
-    this.watches.add(watch);
     watch.start();
-    return {
-      close: () => {
-        watch.close();
-        this.watches.delete(watch);
-      },
-    };
+    return this.watches.track(watch);
   }
 
-  close(): Promise<void> {
-    for (const watch of this.watches) watch.close();
-    this.watches.clear();
+  async close(): Promise<void> {
+    await this.watches.closeAll();
     // Leases left are released, not revoked: their keys expire with the TTL, like a crashed process's.
     for (const { lease } of this.registrations.values()) lease.release();
     this.registrations.clear();
     this.client.close();
-    return Promise.resolve();
   }
 
   /**
