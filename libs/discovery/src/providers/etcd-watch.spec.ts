@@ -74,6 +74,7 @@ const ids = (entries: RegistryEntry[] | undefined) => entries?.map((entry) => en
 describe('EtcdWatch', () => {
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it('sends the listed entries, watches from the next revision, and sends the whole list on every change', async () => {
@@ -115,8 +116,10 @@ describe('EtcdWatch', () => {
     watch.close();
   });
 
-  it('reports a lost stream or a refused list as unreachable and relists after a growing backoff, reset once a watch is created', async () => {
+  it('reports a lost stream or a refused list as unreachable and relists after a doubling backoff, reset once a watch is created', async () => {
     vi.useFakeTimers();
+    // The jitter at its lowest: each wait is exactly half the backoff (125, 250, 500 ms...).
+    vi.spyOn(Math, 'random').mockReturnValue(0);
     const refused = new Error('connection refused');
     const etcd = fakeEtcd([listing(1, kv('a', '{}')), refused, refused, listing(7, kv('b', '{}')), listing(9)]);
     const { sink, updates, errors } = recordingSink();
@@ -129,23 +132,23 @@ describe('EtcdWatch', () => {
     // Ending a failed stream afterwards is not a second failure.
     etcd.streams[0]!.emit('end');
     expect(errors).toEqual(['stream broke']);
-    await vi.advanceTimersByTimeAsync(250);
-    expect(etcd.lists()).toBe(2);
+    const relistsAfter = async (waitMs: number) => {
+      const before = etcd.lists();
+      await vi.advanceTimersByTimeAsync(waitMs - 1);
+      expect(etcd.lists()).toBe(before);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(etcd.lists()).toBe(before + 1);
+    };
+    await relistsAfter(125);
     expect(errors).toEqual(['stream broke', 'connection refused']);
-    // Second failure in a row: up to 500 ms; not yet relisted after the shortest possible wait.
-    await vi.advanceTimersByTimeAsync(240);
-    expect(etcd.lists()).toBe(2);
-    await vi.advanceTimersByTimeAsync(260);
-    expect(etcd.lists()).toBe(3);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(etcd.lists()).toBe(4);
+    await relistsAfter(250);
+    await relistsAfter(500);
     expect(ids(updates.at(-1))).toEqual(['b']);
 
     etcd.streams[1]!.emit('data', response({ created: true }));
     etcd.streams[1]!.emit('end');
     expect(errors.at(-1)).toBe('etcd ended the watch stream');
-    await vi.advanceTimersByTimeAsync(250);
-    expect(etcd.lists()).toBe(5);
+    await relistsAfter(125);
     watch.close();
   });
 
