@@ -2,6 +2,7 @@ import type { DiscoveryProvider } from '../discovery-provider.js';
 import type { DiscoverySettings } from '../discovery-config.js';
 import { ConsulProvider } from './consul-provider.js';
 import { DnsProvider } from './dns-provider.js';
+import { EtcdProvider } from './etcd-provider.js';
 import { RedisProvider } from './redis-provider.js';
 import { StaticProvider } from './static-provider.js';
 
@@ -15,6 +16,8 @@ export async function createProvider(settings: DiscoverySettings): Promise<Disco
       return new StaticProvider(settings.static);
     case 'redis':
       return new RedisProvider({ url: required(settings.redisUrl, 'REDIS_URL'), prefix: settings.prefix });
+    case 'etcd':
+      return new EtcdProvider({ urls: required(settings.etcdUrls, 'ETCD_URL'), prefix: settings.prefix });
     case 'consul':
       return new ConsulProvider(settings.consul);
     case 'dns':
@@ -24,8 +27,6 @@ export async function createProvider(settings: DiscoverySettings): Promise<Disco
       const { kubernetesProvider } = await import('./kubernetes-setup.js');
       return kubernetesProvider(settings.kubernetes);
     }
-    case 'etcd':
-      throw new Error(`DISCOVERY=${settings.kind} is not available yet`);
   }
 }
 
