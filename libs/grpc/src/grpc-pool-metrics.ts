@@ -62,13 +62,12 @@ export class GrpcPoolMetrics {
     this.retries.inc({ service });
   }
 
-  /** Times one attempt into `upstream_request_duration_seconds`; children are cached so no label object is hashed per call. */
+  /** Times one attempt into `upstream_request_duration_seconds`; series are cached per service and outcome. */
   observe(service: string, code: status, seconds: number): void {
     const key = `${service}\u0000${code}`;
     let observe = this.timers.get(key);
     if (!observe) {
-      const child = this.metrics.upstreamDuration.labels({ upstream: service, outcome: code === status.OK ? 'ok' : grpcStatusName(code) });
-      observe = (value) => child.observe(value);
+      observe = this.metrics.upstreamDuration.series({ upstream: service, outcome: code === status.OK ? 'ok' : grpcStatusName(code) });
       this.timers.set(key, observe);
     }
     observe(seconds);

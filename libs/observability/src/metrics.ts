@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LatencyHistogram } from './latency-histogram.js';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -23,12 +23,11 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
   });
 
-  readonly upstreamDuration = new Histogram({
+  // Observed twice per lobby request; prom-client's Histogram would hash the label object each time.
+  readonly upstreamDuration = new LatencyHistogram(this.registry, {
     name: 'upstream_request_duration_seconds',
     help: 'Duration of calls to upstream services, by upstream and outcome (ok or the failure status).',
-    labelNames: ['upstream', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
   });
 
   constructor() {
