@@ -1,4 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import { Listening } from '@portico/lifecycle';
 import type { DiscoveryProvider } from './discovery-provider.js';
 import type { DiscoverySettings } from './discovery-config.js';
 import { createProvider } from './providers/create-provider.js';
@@ -30,10 +31,13 @@ class RegistrationLifecycle implements OnApplicationBootstrap, OnModuleDestroy, 
   constructor(
     private readonly registration: SelfRegistration | undefined,
     @Inject(PROVIDER) private readonly provider: DiscoveryProvider,
+    private readonly listening: Listening | undefined,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.registration?.start();
+    // Bootstrap runs before the server listens: registering then would send gateways to a closed port.
+    if (this.listening) void this.listening.ready.then(() => this.registration?.start());
+    else await this.registration?.start();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -88,11 +92,12 @@ export class DiscoveryModule {
         { provide: PROVIDER, useFactory: () => createProvider(settings) },
         {
           provide: RegistrationLifecycle,
-          inject: [PROVIDER],
-          useFactory: (provider: DiscoveryProvider) =>
+          inject: [PROVIDER, { token: Listening, optional: true }],
+          useFactory: (provider: DiscoveryProvider, listening: Listening | undefined) =>
             new RegistrationLifecycle(
               provider.registrar && new SelfRegistration(provider.registrar, instance, { ttlMs: settings.ttlMs }),
               provider,
+              listening,
             ),
         },
       ],

@@ -1,7 +1,7 @@
 import { Module, Logger as NestLogger, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { delay, onShutdownSignal } from '@portico/lifecycle';
+import { delay, Listening, onShutdownSignal } from '@portico/lifecycle';
 import { Logger } from 'nestjs-pino';
 import { GrpcRequestLogger } from './grpc-request-logger.interceptor.js';
 import { grpcServerOptions, ServingStatus, type GrpcServiceDefinition } from './grpc-server.js';
@@ -34,10 +34,16 @@ class GrpcServiceRoot {}
 /** Boots a Nest gRPC microservice with grpc.health.v1, per-call logging and a graceful drain on SIGTERM. */
 export async function runGrpcService(run: GrpcServiceRun): Promise<void> {
   const health = new ServingStatus(run.service.serviceName);
+  const listening = new Listening();
   const root: DynamicModule = {
     module: GrpcServiceRoot,
+    global: true,
     imports: [run.module],
-    providers: [{ provide: DrainDelay, useValue: new DrainDelay(run.drainDelayMs) }],
+    providers: [
+      { provide: DrainDelay, useValue: new DrainDelay(run.drainDelayMs) },
+      { provide: Listening, useValue: listening },
+    ],
+    exports: [Listening],
   };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(root, {
     ...grpcServerOptions({ url: run.url, service: run.service, includeDir: run.includeDir, health }),
@@ -46,6 +52,7 @@ export async function runGrpcService(run: GrpcServiceRun): Promise<void> {
   app.useLogger(app.get(Logger));
   app.useGlobalInterceptors(new GrpcRequestLogger());
   await app.listen();
+  listening.markListening();
   const logger = new NestLogger('bootstrap');
   logger.log({ url: run.url, service: run.service.serviceName }, 'gRPC service listening');
   onShutdownSignal(

@@ -1,1 +1,2 @@
 export { delay, onShutdownSignal, type ShutdownOptions } from './shutdown-signals.js';
+export { Listening } from './listening.js';
