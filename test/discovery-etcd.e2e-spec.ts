@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startEtcd, type TestEtcd } from './support/etcd.js';
 import { call } from './support/http.js';
-import { startInstance, type ServiceInstanceProcess, type ServiceName } from './support/service-instances.js';
+import { startInstance, startInstances, type ServiceInstanceProcess, type ServiceName } from './support/service-instances.js';
 import { startGateway, stopAll, type StartedGateway } from './support/stack.js';
 import { bearer, token } from './support/token.js';
 import { waitFor } from './support/wait-for.js';
@@ -289,11 +289,6 @@ describe('the gateway and services discovering each other through etcd', () => {
   const instances: ServiceInstanceProcess[] = [];
   let gateway: StartedGateway;
 
-  const start = async (name: ServiceName) => {
-    const started = await startInstance(name, serviceEnv);
-    instances.push(started);
-    return started;
-  };
   const listed = async (name: ServiceName) => {
     const { body } = await call<{ provider: string; services: { name: string; registry: { state: string }; instances: { address: string }[] }[] }>(
       gateway.baseUrl,
@@ -309,7 +304,10 @@ describe('the gateway and services discovering each other through etcd', () => {
   beforeAll(async () => {
     etcd = await startEtcd();
     serviceEnv = { DISCOVERY: 'etcd', ETCD_URL: etcd.url, DISCOVERY_TTL_MS: String(TTL_MS), SHUTDOWN_DRAIN_DELAY_MS: '300' };
-    await Promise.all([start('player-service'), start('player-service'), start('table-service')]);
+    const initial = await startInstances(
+      (['player-service', 'player-service', 'table-service'] as const).map((name) => () => startInstance(name, serviceEnv)),
+    );
+    instances.push(...initial);
     gateway = await startGateway({ playerAddress: 'unused:1', tableAddress: 'unused:1', env: serviceEnv });
   }, 60_000);
 

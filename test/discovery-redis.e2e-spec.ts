@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './support/http.js';
 import { steadyLoad } from './support/load.js';
 import { startDedicatedRedis } from './support/redis.js';
-import { firstCallAt, registeredAt, startInstance, type ServiceInstanceProcess, type ServiceName } from './support/service-instances.js';
+import {
+  firstCallAt,
+  registeredAt,
+  startInstance,
+  startInstances,
+  type ServiceInstanceProcess,
+  type ServiceName,
+} from './support/service-instances.js';
 import { startGateway, stopAll, type StartedGateway } from './support/stack.js';
 import { bearer, token } from './support/token.js';
 import { waitFor } from './support/wait-for.js';
@@ -56,7 +63,13 @@ describe('service discovery through Redis', () => {
       DISCOVERY_TTL_MS: String(TTL_MS),
       SHUTDOWN_DRAIN_DELAY_MS: '300',
     };
-    await Promise.all([start('player-service', { ZONE: 'a' }), start('player-service'), start('table-service'), start('table-service')]);
+    const initial = await startInstances([
+      () => startInstance('player-service', { ...serviceEnv, ZONE: 'a' }),
+      () => startInstance('player-service', serviceEnv),
+      () => startInstance('table-service', serviceEnv),
+      () => startInstance('table-service', serviceEnv),
+    ]);
+    instances.push(...initial);
     gateway = await startGateway({ playerAddress: 'unused:1', tableAddress: 'unused:1', env: serviceEnv });
   }, 60_000);
 

@@ -44,3 +44,17 @@ export function firstCallAt(instance: ServiceInstanceProcess): number | undefine
   const line = instance.app.logs.find((entry) => entry.msg === 'rpc handled');
   return line?.['time'] as number | undefined;
 }
+
+/**
+ * Starts several instances at once. If any fails, the others are stopped before the error is
+ * thrown: with Promise.all they would finish starting after the suite gave up, and outlive it.
+ */
+export async function startInstances(starts: readonly (() => Promise<ServiceInstanceProcess>)[]): Promise<ServiceInstanceProcess[]> {
+  const settled = await Promise.allSettled(starts.map((start) => start()));
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
+    await stopAll(settled.map((result) => (result.status === 'fulfilled' ? result.value.app : undefined)));
+    throw failed.reason;
+  }
+  return settled.map((result) => (result as PromiseFulfilledResult<ServiceInstanceProcess>).value);
+}
