@@ -7,6 +7,7 @@ import {
   type BalancerKind,
   type CircuitBreakerOptions,
   type HealthCheckOptions,
+  type PickOptions,
   type Target,
   type TargetInit,
   type TransitionListener,
@@ -115,27 +116,27 @@ export class GrpcServicePool<C extends Client> {
     const deadlineAt = this.clock() + context.deadlineMs;
     const labels = options.prefer ?? context.prefer;
     const prefer = labels ? hasLabels(labels) : this.defaultPrefer;
-    const tried = new Set<Target>();
+    const pick: PickOptions = prefer ? { prefer } : {};
+    // Made only once a first choice is refused or fails: most calls never need it.
+    let tried: Set<Target> | undefined;
     this.budget.recordRequest();
     for (;;) {
-      const target = this.pool.pick({ exclude: tried, ...(prefer && { prefer }) });
+      const target = this.pool.pick(pick);
       const channel = target && this.channels.get(target.address);
       const lease = target && channel && this.pool.acquire(target);
       if (!target || !channel || !lease) {
         if (target && !lease) {
-          tried.add(target);
+          pick.exclude = tried = (tried ?? new Set()).add(target);
           continue;
         }
-        throw noInstance(this.options.service, tried.size);
+        throw noInstance(this.options.service, tried?.size ?? 0);
       }
-      tried.add(target);
       const end = channel.begin();
       const started = performance.now();
       try {
-        const response = await unaryCall(channel.method(select), request, {
-          ...context,
-          deadlineMs: deadlineAt - this.clock(),
-        });
+        // A retry gets what is left of the caller's budget, never a new one.
+        const attempt = pick.exclude ? { ...context, deadlineMs: deadlineAt - this.clock() } : context;
+        const response = await unaryCall(channel.method(select), request, attempt);
         lease.succeed();
         channel.stats.record(false);
         this.options.metrics.observe(this.options.service, status.OK, (performance.now() - started) / 1000);
@@ -155,6 +156,7 @@ export class GrpcServicePool<C extends Client> {
           deadlineAt - this.clock() > 0 &&
           this.budget.tryRetry();
         if (!retry) throw error;
+        pick.exclude = tried = (tried ?? new Set()).add(target);
         this.options.metrics.retried(this.options.service);
       } finally {
         end();
