@@ -11,7 +11,7 @@ import { exitPaths, start } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
 import { roundTotals, writeResults } from './lib/results.mjs';
 import { benchSettings } from './lib/settings.mjs';
-import { cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
+import { cpuTimeMs, loadAverage, announceRun, machine, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -219,12 +219,7 @@ function logSummary(logs) {
 async function main() {
   const startedAt = new Date();
   const loadBefore = loadAverage();
-  step(
-    `settings: ${settings.rounds} rounds of ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_ROUNDS, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`,
-  );
-  const busyBefore = await machineBusyPercent();
-  step(`machine ${busyBefore}% busy before starting`);
-  if (busyBefore > 2 * DISTURBED_PERCENT) step('warning: other work is running on this machine; it competes for the same cores and skews the numbers');
+  const busyBefore = await announceRun(step, settings, DISTURBED_PERCENT);
 
   const [playerPort, tablePort, gatewayPort, handwrittenPort, pooledPort, player2Port, table2Port] = await freePorts(7);
   const playerAddress = `127.0.0.1:${playerPort}`;

@@ -17,7 +17,7 @@ import { exitPaths, start, startCommand, stop } from './lib/processes.mjs';
 import { freePorts, waitForHttpOk } from './lib/probes.mjs';
 import { roundTotals, writeResults } from './lib/results.mjs';
 import { benchSettings } from './lib/settings.mjs';
-import { childPids, cpuTimeMs, loadAverage, machine, machineBusyPercent, machineCpuMs, memoryOf, round } from './lib/system.mjs';
+import { childPids, cpuTimeMs, loadAverage, announceRun, machine, machineCpuMs, memoryOf, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -375,12 +375,7 @@ function judge(saturation, halfLoad, skippedGateway) {
 async function main() {
   const startedAt = new Date();
   const loadBefore = loadAverage();
-  step(
-    `settings: ${settings.rounds} rounds of ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_ROUNDS, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`,
-  );
-  const busyBefore = await machineBusyPercent();
-  step(`machine ${busyBefore}% busy before starting`);
-  if (busyBefore > 2 * DISTURBED_PERCENT) step('warning: other work is running on this machine; it competes for the same cores and skews the numbers');
+  const busyBefore = await announceRun(step, settings, DISTURBED_PERCENT);
 
   const nginx = ensureNginx(step);
   const skipped = {};
