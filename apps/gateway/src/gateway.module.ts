@@ -41,6 +41,7 @@ export class GatewayModule {
           bodyLimitBytes: env.PROXY_BODY_LIMIT_BYTES,
           reservedPrefixes: RESERVED_PREFIXES,
           trustProxy: env.TRUST_PROXY,
+          zone: env.ZONE,
         }),
         HealthModule.forRoot({
           checks: {

@@ -58,7 +58,7 @@ describe('RouteRegistry with discovered upstreams', () => {
   let registry: RouteRegistry;
 
   /** A registry serving `routes`, read from a file later reloads re-read. */
-  const startRegistry = async (routes: Record<string, unknown>) => {
+  const startRegistry = async (routes: Record<string, unknown>, zone?: string) => {
     const routesFile = join(folder, 'routes.yaml');
     await writeFile(routesFile, stringify(routes));
     registry = new RouteRegistry(
@@ -69,6 +69,7 @@ describe('RouteRegistry with discovered upstreams', () => {
         bodyLimitBytes: 1_024,
         reservedPrefixes: [],
         trustProxy: false,
+        zone,
       },
       new Metrics(),
       discovery,
@@ -143,6 +144,13 @@ describe('RouteRegistry with discovered upstreams', () => {
 
     provider.set('players', [{ id: 'p2', address: '10.0.0.2:8080', metadata: { zone: 'us-1' } }]);
     expect(pick()).toBe('http://10.0.0.2:8080');
+  });
+
+  it("prefers the gateway's own zone for a discovered upstream that declares no prefer", async () => {
+    await startRegistry(routesWith({ players: players() }), 'us-1');
+    const live = upstream('players')!;
+    const pick = () => live.pool.pick({ prefer: live.prefer })?.address;
+    expect([pick(), pick(), pick()]).toEqual(Array(3).fill('http://10.0.0.2:8080'));
   });
 
   it('keeps an unchanged discovered upstream, its pool and its watch, across a reload', async () => {

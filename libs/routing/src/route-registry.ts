@@ -156,7 +156,10 @@ export class RouteRegistry implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private open(name: string, spec: UpstreamSpec): RouteUpstream {
+  private open(name: string, declared: UpstreamSpec): RouteUpstream {
+    const { zone } = this.options;
+    // The same default as the gRPC pools: a discovered service's instances in this gateway's zone first.
+    const spec = declared.discovery && !declared.prefer && zone !== undefined ? { ...declared, prefer: { zone } } : declared;
     const upstream = new HttpUpstream(name, spec);
     upstream.start();
     if (spec.discovery) {

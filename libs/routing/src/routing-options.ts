@@ -14,6 +14,8 @@ export interface RoutingOptions {
   reservedPrefixes: readonly string[];
   /** The same trust Fastify applies, for WebSocket upgrades that never reach Fastify's request object. */
   trustProxy: TrustProxy | false;
+  /** The gateway's own zone: discovered upstreams without `prefer` prefer instances registered in it. */
+  zone?: string | undefined;
 }
 
 export const ROUTING_OPTIONS = Symbol('ROUTING_OPTIONS');
