@@ -9,12 +9,12 @@ export const SKIP_RATE_LIMIT = 'portico:skip-rate-limit';
  * repeating the decorator; a request must pass all of them, and one that any rejects spends none.
  */
 export function RateLimit(...limits: [RateLimitOptions, ...RateLimitOptions[]]): MethodDecorator & ClassDecorator {
-  return ((target: object, _property?: string | symbol, descriptor?: PropertyDescriptor) => {
+  return (target: object, _property?: string | symbol, descriptor?: PropertyDescriptor) => {
     const holder = descriptor ? (descriptor.value as object) : target;
     const existing = (Reflect.getMetadata(RATE_LIMITS, holder) as RateLimitOptions[] | undefined) ?? [];
     // Decorators apply bottom-up; prepending keeps the limits in the order they are written.
     Reflect.defineMetadata(RATE_LIMITS, [...limits, ...existing], holder);
-  }) as MethodDecorator & ClassDecorator;
+  };
 }
 
 /** Exempts a handler or controller from every limit, the configured default included. */
