@@ -19,7 +19,7 @@ describe('rate limit policies', () => {
       algorithm: 'fixed-window',
       burst: 10,
     });
-    expect(compilePolicy({ limit: 10, window: '1s', burst: 50, algorithm: 'token-bucket', by: ['ip', 'route'], name: 'n' })).toMatchObject({
+    expect(compilePolicy({ limit: 10, window: '1s', burst: 50, algorithm: 'token-bucket', by: ['ip', 'route'], name: 'n' }, 'x')).toMatchObject({
       name: 'n',
       by: ['ip', 'route'],
       burst: 50,
