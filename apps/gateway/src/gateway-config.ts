@@ -3,7 +3,7 @@ import { checkDiscovery, discoveryFields, discoverySettings, type DiscoverySetti
 import { BALANCER_KINDS } from '@portico/upstream';
 import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
-import { parseDefaultPolicy, type RateLimitModuleOptions } from '@portico/rate-limit';
+import { ALGORITHMS as RATE_LIMIT_ALGORITHMS, parseDefaultPolicy, type RateLimitModuleOptions } from '@portico/rate-limit';
 import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
@@ -68,6 +68,7 @@ const fields = z.object({
   REQUIRED_SOURCE_TIMEOUT_MS: milliseconds(2_000),
   OPTIONAL_SOURCE_TIMEOUT_MS: milliseconds(800),
   RATE_LIMIT_DEFAULT: rateLimitDefault,
+  RATE_LIMIT_ALGORITHM: z.enum(RATE_LIMIT_ALGORITHMS).default('fixed-window'),
   RATE_LIMIT_FAILURE_MODE: z.enum(['fail-open', 'fail-closed']).default('fail-open'),
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
@@ -154,6 +155,6 @@ export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readon
   return {
     failureMode: env.RATE_LIMIT_FAILURE_MODE,
     exemptPrefixes,
-    ...(env.RATE_LIMIT_DEFAULT !== undefined && { defaultLimit: env.RATE_LIMIT_DEFAULT }),
+    ...(env.RATE_LIMIT_DEFAULT !== undefined && { defaultLimit: { ...env.RATE_LIMIT_DEFAULT, algorithm: env.RATE_LIMIT_ALGORITHM } }),
   };
 }
