@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectProblem, type CallResult } from './support/http.js';
@@ -5,6 +6,19 @@ import { startDedicatedRedis } from './support/redis.js';
 import { startGateway, startStack, stopAll, type Stack, type StartedGateway } from './support/stack.js';
 import { bearer, token } from './support/token.js';
 import { waitFor } from './support/wait-for.js';
+
+/** `promtool check metrics` on an exposition: everything it printed and its exit code. */
+function promtoolCheck(exposition: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(exposition);
+  });
+}
 
 type DedicatedRedis = Awaited<ReturnType<typeof startDedicatedRedis>>;
 
@@ -84,6 +98,16 @@ describe('rate limiting across gateway instances', () => {
     const other = await me(stack.baseUrl, bob);
     expect(other.status).not.toBe(429);
     expect(other.headers.get('ratelimit-remaining')).toBe('4');
+  });
+
+  it('counts decisions per policy in metrics that promtool accepts', async () => {
+    const exposition = (await call(stack.baseUrl, '/metrics')).text;
+    expect(exposition).toMatch(/^rate_limit_decisions_total\{policy="default",outcome="allowed"\} [1-9]\d*$/m);
+    expect(exposition).toMatch(/^rate_limit_decisions_total\{policy="default",outcome="limited"\} [1-9]\d*$/m);
+    expect(exposition).toContain('rate_limit_degraded{mode="fail-open"} 0');
+    const { code, output } = await promtoolCheck(exposition);
+    expect(output.split('\n').filter((line) => line.trim() !== '')).toEqual([]);
+    expect(code).toBe(0);
   });
 
   it('never limits health and metrics', async () => {
