@@ -1,7 +1,7 @@
 import { compilePolicy, redisKey, RedisRateLimitStore, type RateLimitOptions } from '@portico/rate-limit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from './support/redis.js';
+import { startDedicatedRedis, startRedis, type TestRedis } from './support/redis.js';
 import { waitFor } from './support/wait-for.js';
 
 // The Lua scripts against a real Redis: two stores on two connections stand for two gateway instances.
@@ -95,6 +95,23 @@ describe('Redis rate limit scripts', () => {
     const level = Number(await inspect.hget(redisKey(key, 'token-bucket'), 't'));
     expect(level).toBeGreaterThanOrEqual(0);
     expect(level).toBeLessThan(1);
+  });
+
+  it('gives up on a Redis that does not answer, so a hung server cannot stall requests', async () => {
+    const paused = await startDedicatedRedis();
+    const connection = new Redis(paused.url);
+    try {
+      const store = new RedisRateLimitStore(connection, 100);
+      expect((await store.consume(freshKey(), policy({}), true)).allowed).toBe(true);
+      paused.process.kill('SIGSTOP');
+      const started = performance.now();
+      await expect(store.consume(freshKey(), policy({}), true)).rejects.toThrow(/longer than 100 ms/);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      paused.process.kill('SIGCONT');
+      connection.disconnect();
+      await paused.stop();
+    }
   });
 
   it('loads a script again after SCRIPT FLUSH', async () => {

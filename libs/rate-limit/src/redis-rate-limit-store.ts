@@ -82,9 +82,28 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly instance = randomUUID();
   private sequence = 0;
 
-  constructor(private readonly redis: Redis) {}
+  /**
+   * `timeoutMs` bounds each decision: the shared connection fails commands at once while
+   * disconnected, but a Redis that hangs (paused, overloaded) would otherwise stall every request.
+   */
+  constructor(
+    private readonly redis: Redis,
+    private readonly timeoutMs = 250,
+  ) {}
 
   async consume(key: string, policy: RateLimitPolicy, commit: boolean): Promise<RateLimitDecision> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`rate limit decision took longer than ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([this.decide(key, policy, commit), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async decide(key: string, policy: RateLimitPolicy, commit: boolean): Promise<RateLimitDecision> {
     const args = [policy.limit, policy.windowMs, commit ? 1 : 0, `${this.instance}:${++this.sequence}`, policy.burst];
     const redisKeyName = redisKey(key, policy.algorithm);
     let reply: unknown;
