@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@portico/config';
 import { describe, expect, it } from 'vitest';
 import { envExampleKeys } from '../../../test/support/env-example.js';
-import { authOptions, DEV_JWT_SECRET, gatewayEnvironment } from './gateway-config.js';
+import { authOptions, DEV_JWT_SECRET, gatewayEnvironment, rateLimitOptions } from './gateway-config.js';
 
 const messageOf = (env: Record<string, string>) => {
   try {
@@ -23,6 +23,23 @@ describe('gateway configuration', () => {
     const env = loadConfig(gatewayEnvironment, {});
     expect(env).toMatchObject({ PORT: 3000, PLAYER_SERVICE_URL: ['127.0.0.1:50051'], TABLE_SERVICE_URL: ['127.0.0.1:50052'] });
     expect(authOptions(env)).toMatchObject({ keys: { kind: 'secret', secret: DEV_JWT_SECRET }, algorithms: ['HS256'], rolesClaim: 'roles' });
+  });
+
+  it('limits 100 a minute per user by default, fail-open, and turns the default off with `off`', () => {
+    expect(rateLimitOptions(loadConfig(gatewayEnvironment, {}), ['/health'])).toEqual({
+      failureMode: 'fail-open',
+      exemptPrefixes: ['/health'],
+      defaultLimit: { limit: 100, window: '1m', by: 'user', name: 'default', algorithm: 'fixed-window' },
+    });
+    const off = loadConfig(gatewayEnvironment, { RATE_LIMIT_DEFAULT: 'off', RATE_LIMIT_FAILURE_MODE: 'fail-closed' });
+    expect(rateLimitOptions(off, [])).toEqual({ failureMode: 'fail-closed', exemptPrefixes: [] });
+  });
+
+  it('names RATE_LIMIT_DEFAULT, RATE_LIMIT_ALGORITHM and RATE_LIMIT_FAILURE_MODE when they are bad', () => {
+    const message = messageOf({ RATE_LIMIT_DEFAULT: '100 per minute', RATE_LIMIT_ALGORITHM: 'leaky', RATE_LIMIT_FAILURE_MODE: 'maybe' });
+    expect(message).toMatch(/RATE_LIMIT_DEFAULT/);
+    expect(message).toMatch(/RATE_LIMIT_ALGORITHM/);
+    expect(message).toMatch(/RATE_LIMIT_FAILURE_MODE/);
   });
 
   it('reads a comma-separated PLAYER_SERVICE_URL as several static instances', () => {

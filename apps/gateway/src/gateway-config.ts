@@ -3,6 +3,7 @@ import { checkDiscovery, discoveryFields, discoverySettings, type DiscoverySetti
 import { BALANCER_KINDS } from '@portico/upstream';
 import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
+import { ALGORITHMS as RATE_LIMIT_ALGORITHMS, parseDefaultPolicy, type RateLimitModuleOptions } from '@portico/rate-limit';
 import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
@@ -19,6 +20,18 @@ const trustProxy = z
   .transform((value, context) => {
     try {
       return compileTrustProxy(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const rateLimitDefault = z
+  .string()
+  .default('100/1m')
+  .transform((value, context) => {
+    try {
+      return parseDefaultPolicy(value);
     } catch (error) {
       context.addIssue({ code: 'custom', message: (error as Error).message });
       return z.NEVER;
@@ -54,6 +67,9 @@ const fields = z.object({
   PROXY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1).default(104_857_600),
   REQUIRED_SOURCE_TIMEOUT_MS: milliseconds(2_000),
   OPTIONAL_SOURCE_TIMEOUT_MS: milliseconds(800),
+  RATE_LIMIT_DEFAULT: rateLimitDefault,
+  RATE_LIMIT_ALGORITHM: z.enum(RATE_LIMIT_ALGORITHMS).default('fixed-window'),
+  RATE_LIMIT_FAILURE_MODE: z.enum(['fail-open', 'fail-closed']).default('fail-open'),
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
 });
@@ -131,5 +147,14 @@ export function backendPools(env: GatewayEnvironment): BackendPoolOptions {
     healthCheck: { intervalMs: env.GRPC_HEALTH_INTERVAL_MS, timeoutMs: 1_000, healthyThreshold: 1, unhealthyThreshold: 1 },
     circuitBreaker: { failureThreshold: env.GRPC_CIRCUIT_FAILURES, openMs: env.GRPC_CIRCUIT_OPEN_MS, halfOpenRequests: 1 },
     ...(env.ZONE !== undefined && { prefer: { zone: env.ZONE } }),
+  };
+}
+
+/** The default limit counts per user (per IP when anonymous) across every route without its own policy. */
+export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readonly string[]): RateLimitModuleOptions {
+  return {
+    failureMode: env.RATE_LIMIT_FAILURE_MODE,
+    exemptPrefixes,
+    ...(env.RATE_LIMIT_DEFAULT !== undefined && { defaultLimit: { ...env.RATE_LIMIT_DEFAULT, algorithm: env.RATE_LIMIT_ALGORITHM } }),
   };
 }

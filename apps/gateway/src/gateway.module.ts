@@ -5,13 +5,14 @@ import { DiscoveryModule, ServiceDirectory } from '@portico/discovery';
 import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
 import { HealthModule } from '@portico/health';
 import { ObservabilityModule } from '@portico/observability';
+import { RateLimitModule } from '@portico/rate-limit';
 import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
 import { RoutingModule, type RouteFile } from '@portico/routing';
 import type { Redis } from 'ioredis';
 import { BackendsModule } from './backends/backends.module.js';
 import { PlayerBackend } from './backends/player-backend.js';
 import { TableBackend } from './backends/table-backend.js';
-import { authOptions, backendPools, gatewayDiscovery, type GatewayEnvironment } from './gateway-config.js';
+import { authOptions, backendPools, gatewayDiscovery, rateLimitOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GetLobby } from './lobby/get-lobby.use-case.js';
 import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
@@ -32,6 +33,8 @@ export class GatewayModule {
         ObservabilityModule.forRoot({ level: env.LOG_LEVEL, pretty: process.stdout.isTTY }),
         AuthModule.forRoot(authOptions(env)),
         RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
+        // After AuthModule: global guards run in registration order, and per-user limits need the principal.
+        RateLimitModule.forRoot(rateLimitOptions(env, RESERVED_PREFIXES)),
         DiscoveryModule.forRoot(gatewayDiscovery(env)),
         BackendsModule.forRoot(backendPools(env)),
         RoutingModule.forRoot({
