@@ -100,7 +100,10 @@ describe('service discovery through Redis', () => {
     await waitFor(() => load.answered >= 200, { timeoutMs: 10_000, description: '200 lobby answers' });
     const report = await load.stop();
     expect(report.failures).toEqual([]);
-    for (const instance of instances) expect(firstCallAt(instance), instance.address).toBeDefined();
+    await waitFor(() => instances.every((instance) => firstCallAt(instance) !== undefined), {
+      timeoutMs: 5_000,
+      description: 'every instance to log a call',
+    });
   });
 
   it('a new instance takes traffic within 2 s of registering', async () => {
@@ -132,12 +135,16 @@ describe('service discovery through Redis', () => {
     }
     const handledBy = (instance: ServiceInstanceProcess) =>
       instance.app.logs.filter((line) => line.msg === 'rpc handled' && ids.includes(line['requestId'] as string)).length;
-    expect(handledBy(canary)).toBe(ids.length);
+    // The services' log lines arrive through a pipe, after the answers: wait for them, bounded.
+    await waitFor(() => handledBy(canary) === ids.length, { timeoutMs: 5_000, description: 'the canary to log every call' });
     const others = instances.filter((instance) => instance.app.name === 'player-service' && instance !== canary);
     expect(others.map(handledBy)).toEqual(others.map(() => 0));
     const untagged = `plain-${Date.now()}`;
     await call(gateway.baseUrl, '/api/v1/lobby', { headers: { ...caller, 'x-request-id': untagged } });
-    expect(instances.some((instance) => instance.app.logs.some((line) => line['requestId'] === untagged))).toBe(true);
+    await waitFor(() => instances.some((instance) => instance.app.logs.some((line) => line['requestId'] === untagged)), {
+      timeoutMs: 5_000,
+      description: 'some instance to log the request without a preference',
+    });
   });
 
   it('SIGTERM of an instance under load fails no request, and it leaves the list before its TTL', async () => {
