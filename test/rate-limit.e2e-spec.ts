@@ -152,6 +152,8 @@ describe('rate limiting across gateway instances', () => {
     expect(open.slice(0, 5)).not.toContain(503);
     expect(open.slice(5)).toEqual([429, 429, 429]);
     expect(await metric(stack.baseUrl, 'rate_limit_degraded{mode="fail-open"} 1')).toBe(true);
+    // Log lines arrive through a pipe, after the answers: wait for the first, then check it came once.
+    await stack.gateway.waitForLog((line) => line.msg === 'rate limit store unavailable: limiting on this instance only', 'the outage', 5_000);
     expect(stack.gateway.logs.filter((line) => line.msg === 'rate limit store unavailable: limiting on this instance only')).toHaveLength(1);
     expect((await call(stack.baseUrl, '/health/live')).status).toBe(200);
 
@@ -171,7 +173,7 @@ describe('rate limiting across gateway instances', () => {
       { timeoutMs: 20_000, description: 'fail-open to use Redis again' },
     );
     expect(await metric(sliding.baseUrl, 'rate_limit_degraded{mode="fail-closed"} 0')).toBe(true);
-    expect(stack.gateway.logs.some((line) => line.msg === 'rate limit store available again')).toBe(true);
+    await stack.gateway.waitForLog((line) => line.msg === 'rate limit store available again', 'the recovery', 5_000);
     // Shared again: both fail-open instances count one budget in Redis.
     const shared = user();
     await me(stack.baseUrl, shared);
