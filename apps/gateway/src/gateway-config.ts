@@ -14,29 +14,23 @@ const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256
 
 const optionalText = z.string().min(1).optional();
 
-const trustProxy = z
-  .string()
-  .default('false')
-  .transform((value, context) => {
-    try {
-      return compileTrustProxy(value);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+/** A text variable turned into a value by `parse`; what `parse` throws becomes the variable's error message. */
+const parsedText = <T>(fallback: string, parse: (value: string) => T) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      try {
+        return parse(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
 
-const rateLimitDefault = z
-  .string()
-  .default('100/1m')
-  .transform((value, context) => {
-    try {
-      return parseDefaultPolicy(value);
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+const trustProxy = parsedText('false', compileTrustProxy);
+
+const rateLimitDefault = parsedText('100/1m', parseDefaultPolicy);
 
 const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
