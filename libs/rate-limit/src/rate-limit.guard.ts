@@ -46,6 +46,16 @@ function tightest(decisions: readonly RateLimitDecision[]): RateLimitDecision {
 
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1_000));
 
+interface HandlerLimits {
+  policies: readonly RateLimitPolicy[];
+  policyHeader: string;
+}
+
+const limitsOf = (policies: readonly RateLimitPolicy[]): HandlerLimits => ({
+  policies,
+  policyHeader: policies.map(policyHeaderItem).join(', '),
+});
+
 /**
  * One global guard for every policy. Our own rather than @nestjs/throttler's ThrottlerGuard: its
  * storage contract, `increment(key, ttl, limit, blockDuration, name)`, counts a request before
@@ -56,8 +66,9 @@ const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1_000));
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  private readonly compiled = new WeakMap<object, readonly RateLimitPolicy[]>();
-  private readonly defaultPolicies: readonly RateLimitPolicy[];
+  /** Per handler: its policies and their `RateLimit-Policy` header, built once, not per request. */
+  private readonly compiled = new WeakMap<object, HandlerLimits>();
+  private readonly defaultLimits: HandlerLimits;
 
   constructor(
     private readonly reflector: Reflector,
@@ -65,7 +76,7 @@ export class RateLimitGuard implements CanActivate {
     @Inject(RATE_LIMIT_MODULE_OPTIONS) private readonly options: RateLimitModuleOptions,
     @Inject(RATE_LIMIT_METRICS) private readonly metrics: RateLimitMetrics,
   ) {
-    this.defaultPolicies = options.defaultLimit ? [compilePolicy(options.defaultLimit, 'default')] : [];
+    this.defaultLimits = limitsOf(options.defaultLimit ? [compilePolicy(options.defaultLimit, 'default')] : []);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -73,7 +84,7 @@ export class RateLimitGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<LimitedRequest>();
     if (this.exempt(request.url)) return true;
     if (this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, [context.getHandler(), context.getClass()])) return true;
-    const policies = this.policiesFor(context);
+    const { policies, policyHeader } = this.limitsFor(context);
     if (policies.length === 0) return true;
 
     const keys = policies.map((policy) => `${policy.name}|${policy.by.map((part) => keyPart(part, request)).join('|')}`);
@@ -89,7 +100,7 @@ export class RateLimitGuard implements CanActivate {
       'RateLimit-Limit': String(shown.limit),
       'RateLimit-Remaining': String(shown.remaining),
       'RateLimit-Reset': String(seconds(shown.resetMs)),
-      'RateLimit-Policy': policies.map(policyHeaderItem).join(', '),
+      'RateLimit-Policy': policyHeader,
     };
     void reply.headers(headers);
     if (allowed) return true;
@@ -133,7 +144,7 @@ export class RateLimitGuard implements CanActivate {
     return (this.options.exemptPrefixes ?? []).some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
   }
 
-  private policiesFor(context: ExecutionContext): readonly RateLimitPolicy[] {
+  private limitsFor(context: ExecutionContext): HandlerLimits {
     const handler = context.getHandler();
     const cached = this.compiled.get(handler);
     if (cached) return cached;
@@ -141,10 +152,10 @@ export class RateLimitGuard implements CanActivate {
       (Reflect.getMetadata(RATE_LIMITS, handler) as RateLimitOptions[] | undefined) ??
       (Reflect.getMetadata(RATE_LIMITS, context.getClass()) as RateLimitOptions[] | undefined);
     const scope = `${context.getClass().name}.${handler.name}`;
-    const policies = declared
-      ? declared.map((options, index) => compilePolicy(options, declared.length === 1 ? scope : `${scope}#${index + 1}`))
-      : this.defaultPolicies;
-    this.compiled.set(handler, policies);
-    return policies;
+    const limits = declared
+      ? limitsOf(declared.map((options, index) => compilePolicy(options, declared.length === 1 ? scope : `${scope}#${index + 1}`)))
+      : this.defaultLimits;
+    this.compiled.set(handler, limits);
+    return limits;
   }
 }
