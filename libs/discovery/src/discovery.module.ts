@@ -1,4 +1,4 @@
-import { Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { Listening } from '@portico/lifecycle';
 import type { DiscoveryProvider } from './discovery-provider.js';
 import type { DiscoverySettings } from './discovery-config.js';
@@ -30,7 +30,7 @@ class DiscoveryLifecycle implements OnApplicationShutdown {
 class RegistrationLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   constructor(
     private readonly registration: SelfRegistration | undefined,
-    @Inject(PROVIDER) private readonly provider: DiscoveryProvider,
+    private readonly provider: DiscoveryProvider,
     private readonly listening: Listening | undefined,
   ) {}
 
