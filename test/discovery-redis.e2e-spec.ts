@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from './support/http.js';
+import { call, expectProblem } from './support/http.js';
 import { steadyLoad } from './support/load.js';
 import { startDedicatedRedis } from './support/redis.js';
 import {
@@ -93,6 +93,11 @@ describe('service discovery through Redis', () => {
     const zoned = list.services[0]!.instances.filter((instance) => instance.metadata['zone'] === 'a');
     expect(zoned).toHaveLength(1);
     expect(zoned[0]!.metadata['version']).toBe('1');
+  });
+
+  it('/admin/services is for admins only: 401 without a token, 403 for a player, both problem+json', async () => {
+    expectProblem(await call(gateway.baseUrl, '/admin/services'), 401);
+    expectProblem(await call(gateway.baseUrl, '/admin/services', { headers: caller }), 403);
   });
 
   it('spreads the lobby over both instances of each service', async () => {
