@@ -94,6 +94,9 @@ describe('operations endpoints', () => {
           'POST /api/v1/tables/{id}/leave',
           'GET /health/live',
           'GET /health/ready',
+          'GET /admin/routes',
+          'GET /admin/upstreams',
+          'GET /admin/services',
         ]),
       );
       // /metrics is for Prometheus, not an API resource.
