@@ -432,6 +432,8 @@ async function main() {
         PORT: String(gatewayPort),
         JWT_SECRET: secret,
         ROUTES_FILE: routesPath,
+        // The baselines limit nothing; the limiter's own cost is measured by the lobby scenario.
+        RATE_LIMIT_DEFAULT: 'off',
         // Ports nobody listens on: the lobby's backends are not part of this scenario.
         PLAYER_SERVICE_URL: `127.0.0.1:${noPlayerPort}`,
         TABLE_SERVICE_URL: `127.0.0.1:${noTablePort}`,

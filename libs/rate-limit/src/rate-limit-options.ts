@@ -3,6 +3,7 @@ import type { RateLimitOptions } from './rate-limit-policy.js';
 
 export const RATE_LIMIT_MODULE_OPTIONS = Symbol('RATE_LIMIT_MODULE_OPTIONS');
 export const RATE_LIMIT_STORE = Symbol('RATE_LIMIT_STORE');
+export const RATE_LIMIT_METRICS = Symbol('RATE_LIMIT_METRICS');
 
 export interface RateLimitModuleOptions {
   /** Applies to every HTTP handler without its own `@RateLimit`; undefined disables it. */

@@ -1,3 +1,4 @@
+import { compileLimits, type RateLimitSet } from '@portico/rate-limit';
 import type { RequestPath } from './request-path.js';
 import { parseRoutePath, staticPrefix, type PathSegment } from './route-path.js';
 import type { RouteSpec } from './route-spec.schema.js';
@@ -37,6 +38,8 @@ export class CompiledRoute {
   readonly staticPrefix: readonly string[];
   readonly staticSegments: number;
   readonly paramSegments: number;
+  /** The route's own limits, an empty set when it opts out, undefined when the configured default applies. */
+  readonly rateLimits: RateLimitSet | undefined;
   private readonly host: { readonly exact: string } | { readonly suffix: string } | undefined;
   private readonly headers: readonly (readonly [string, string])[];
   private readonly query: readonly (readonly [string, string])[];
@@ -59,6 +62,9 @@ export class CompiledRoute {
     this.headers = Object.entries(spec.match?.headers ?? {});
     this.query = Object.entries(spec.match?.query ?? {});
     this.upstreamPath = upstreamPath.rule;
+    const rateLimit = spec.rateLimit;
+    this.rateLimits =
+      rateLimit === undefined ? undefined : compileLimits(rateLimit === false ? [] : [rateLimit].flat(), `route:${spec.id}`);
   }
 
   acceptsMethod(method: string): boolean {

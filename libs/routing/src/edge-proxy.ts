@@ -19,6 +19,7 @@ import {
   type HeaderMap,
   type HttpUpstream,
 } from '@portico/proxy';
+import { RateLimiter, type RateLimitSubject } from '@portico/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
 import type { Dispatcher } from 'undici';
@@ -105,6 +106,10 @@ function chooseUpstream(spec: RouteSpec): string {
   return spec.split[spec.split.length - 1]!.upstream;
 }
 
+function limitSubject(match: RouteMatch, ip: string, principal: Principal | undefined, apiKey: string | string[] | undefined): RateLimitSubject {
+  return { ip, sub: principal?.sub, apiKey: typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined, route: match.route.id };
+}
+
 function notConfigured(name: string): ProblemException {
   return new ProblemException({ status: 503, slug: 'upstream-unavailable', title: 'Service unavailable', detail: `upstream ${name} is not configured` });
 }
@@ -124,6 +129,7 @@ export class EdgeProxy {
   constructor(
     private readonly registry: RouteRegistry,
     private readonly verifier: TokenVerifier,
+    private readonly limiter: RateLimiter,
     @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions,
     metrics: Metrics,
   ) {
@@ -160,6 +166,10 @@ export class EdgeProxy {
     labelRoute(request, `route:${match.route.id}`);
     // Public routes skip the await altogether: one promise fewer on the hot path.
     const principal = spec.auth.public ? undefined : await this.authorize(spec, request.headers.authorization);
+    const limits = match.route.rateLimits ?? this.limiter.defaultLimits;
+    if (limits.policies.length > 0) {
+      void reply.headers(await this.limiter.enforce(limits, limitSubject(match, request.ip, principal, request.headers['x-api-key'])));
+    }
     const bodyLimitBytes = spec.bodyLimitBytes ?? this.options.bodyLimitBytes;
     const declared = request.headers['content-length'];
     if (declared !== undefined && Number(declared) > bodyLimitBytes) {
@@ -297,11 +307,14 @@ export class EdgeProxy {
       }
       const spec = match.route.spec;
       const principal = await this.authorize(spec, request.headers.authorization ?? (token === undefined ? undefined : `Bearer ${token}`));
+      const trust = this.options.trustProxy;
+      const chain = trust ? proxyAddr.all(request, trust).reverse() : [request.socket.remoteAddress ?? 'unknown'];
+      const limits = match.route.rateLimits ?? this.limiter.defaultLimits;
+      // An upgrade is one request against the route's budget; the messages that follow are not counted.
+      if (limits.policies.length > 0) await this.limiter.enforce(limits, limitSubject(match, chain[0] ?? 'unknown', principal, request.headers['x-api-key']));
       const name = chooseUpstream(spec);
       const upstream = live.upstreams.get(name);
       if (!upstream) throw notConfigured(name);
-      const trust = this.options.trustProxy;
-      const chain = trust ? proxyAddr.all(request, trust).reverse() : [request.socket.remoteAddress ?? 'unknown'];
       const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
       const origin: ClientOrigin = { chain, proto: encrypted ? 'https' : 'http', host: request.headers.host };
       const headers = this.upstreamHeaders(request.headers, origin, requestId, principal, spec);

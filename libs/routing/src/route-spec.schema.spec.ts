@@ -81,6 +81,24 @@ describe('routeSpecSchema', () => {
     expect(issuesOf({ path: '/v1/items', rewrite: '/v1/items:batchGet' })).toEqual([]);
   });
 
+  it('accepts a rateLimit block, a list of blocks or false, and names the bad field of a block', () => {
+    expect(routeSpecSchema.parse({ ...base, rateLimit: { limit: 10, window: '1s' } }).rateLimit).toEqual({
+      limit: 10,
+      window: '1s',
+      by: 'user',
+      algorithm: 'fixed-window',
+    });
+    expect(routeSpecSchema.parse({ ...base, rateLimit: [{ limit: 10, window: 1000, by: ['user', 'route'] }, { limit: 1000, window: '1h' }] }).rateLimit).toHaveLength(2);
+    expect(routeSpecSchema.parse({ ...base, rateLimit: false }).rateLimit).toBe(false);
+    expect(issuesOf({ rateLimit: { limit: 10, window: '1 minute' } })).toEqual([
+      { path: 'rateLimit.window', message: 'rate limit window "1 minute" is not like 500ms, 10s, 1m, 1h or 1d' },
+    ]);
+    expect(issuesOf({ rateLimit: { limit: 10, window: '1s', burst: 20 } })).toEqual([
+      { path: 'rateLimit.burst', message: 'burst applies to algorithm: token-bucket only' },
+    ]);
+    expect(issuesOf({ rateLimit: [{ limit: 0, window: '1s' }] }).map((issue) => issue.path)).toEqual(['rateLimit.0.limit']);
+  });
+
   it('describes the body it accepts as JSON Schema, for the admin API documentation', () => {
     const schema = z.toJSONSchema(routeSpecSchema, { io: 'input' });
     expect(schema).toMatchObject({ type: 'object', required: ['id', 'path'], additionalProperties: false });

@@ -1,6 +1,7 @@
 import { HOP_BY_HOP_HEADERS } from '@portico/proxy';
 import { z } from 'zod';
 import { keyedRecord } from './keyed-record.js';
+import { rateLimitSpec } from './rate-limit-spec.schema.js';
 import { parseRoutePath } from './route-path.js';
 import { compileUpstreamPath } from './upstream-path.js';
 import { upstreamName } from './upstream-spec.schema.js';
@@ -99,6 +100,7 @@ export const routeSpecSchema = z
       })
       .optional(),
     websocket: z.boolean().default(false),
+    rateLimit: rateLimitSpec.optional(),
     bodyLimitBytes: z.int().positive().optional(),
   })
   .superRefine((route, context) => {
