@@ -56,35 +56,50 @@ describe('health probes', () => {
 
   describe('when its Redis goes away', () => {
     let dedicated: Awaited<ReturnType<typeof startDedicatedRedis>> | undefined;
-    let gateway: StartedGateway | undefined;
+    let failOpen: StartedGateway | undefined;
+    let failClosed: StartedGateway | undefined;
 
     beforeAll(async () => {
       dedicated = await startDedicatedRedis();
-      gateway = await startGateway({
-        playerAddress: stack!.playerAddress,
-        tableAddress: stack!.tableAddress,
-        env: { REDIS_URL: dedicated.url },
-      });
+      const backends = { playerAddress: stack!.playerAddress, tableAddress: stack!.tableAddress };
+      [failOpen, failClosed] = await Promise.all([
+        startGateway({ ...backends, env: { REDIS_URL: dedicated.url } }),
+        startGateway({ ...backends, env: { REDIS_URL: dedicated.url, RATE_LIMIT_FAILURE_MODE: 'fail-closed' } }),
+      ]);
     });
 
     afterAll(async () => {
-      await stopAll([gateway?.process]);
+      await stopAll([failOpen?.process, failClosed?.process]);
       await dedicated?.stop();
     });
 
-    it('readiness turns 503 naming redis, while the backends stay up and liveness holds', async () => {
-      const before = await call<Readiness>(gateway!.baseUrl, '/health/ready');
-      expect(before.status, before.text).toBe(200);
-      expect(before.body.details['redis']).toEqual({ status: 'up' });
+    it('fail-open stays ready and reports redis down; fail-closed turns 503 naming redis; liveness holds', async () => {
+      for (const gateway of [failOpen!, failClosed!]) {
+        const before = await call<Readiness>(gateway.baseUrl, '/health/ready');
+        expect(before.status, before.text).toBe(200);
+        expect(before.body.details['redis']).toEqual({ status: 'up' });
+      }
 
       await dedicated!.stop();
 
+      const degraded = await waitFor(
+        async () => {
+          const response = await call<Readiness>(failOpen!.baseUrl, '/health/ready');
+          return response.body.details?.['redis']?.status === 'down' && response;
+        },
+        { timeoutMs: 10_000, intervalMs: 100, description: 'the fail-open gateway to report redis down' },
+      );
+      expect(degraded.status, degraded.text).toBe(200);
+      expect(degraded.body.status).toBe('ok');
+      expect(degraded.body.error['redis']?.status).toBe('down');
+      expect(degraded.body.details['player-service']?.status).toBe('up');
+
       const result = await waitFor(
         async () => {
-          const response = await call(gateway!.baseUrl, '/health/ready');
+          const response = await call(failClosed!.baseUrl, '/health/ready');
           return response.status === 503 && response;
         },
-        { timeoutMs: 10_000, intervalMs: 100, description: '/health/ready to turn 503 after Redis stopped' },
+        { timeoutMs: 10_000, intervalMs: 100, description: 'the fail-closed gateway to turn 503 after Redis stopped' },
       );
       const problem = expectProblem(result, 503, 'not-ready');
       expect(problem.detail).toContain('redis');
@@ -94,8 +109,7 @@ describe('health probes', () => {
       expect(checks['player-service']?.status).toBe('up');
       expect(checks['table-service']?.status).toBe('up');
 
-      const live = await call(gateway!.baseUrl, '/health/live');
-      expect(live.status).toBe(200);
+      for (const gateway of [failOpen!, failClosed!]) expect((await call(gateway.baseUrl, '/health/live')).status).toBe(200);
     });
   });
 });

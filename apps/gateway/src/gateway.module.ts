@@ -52,7 +52,8 @@ export class GatewayModule {
             inject: [ServiceDirectory, REDIS, PlayerBackend, TableBackend],
             useFactory: (directory: ServiceDirectory, redis: Redis | undefined) => [
               ...directory.readiness(),
-              ...(redis ? [redisReadiness(redis)] : []),
+              // Fail-open rate limiting and cache bypass serve through a Redis outage; only fail-closed needs it.
+              ...(redis ? [redisReadiness(redis, env.RATE_LIMIT_FAILURE_MODE === 'fail-closed')] : []),
             ],
           },
         }),

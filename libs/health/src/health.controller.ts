@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '@portico/auth';
 import { ProblemException } from '@portico/errors';
-import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorResult } from '@nestjs/terminus';
 import { READINESS_CHECKS, ReadinessGate, type ReadinessCheck } from './readiness.js';
 
 @ApiTags('operations')
@@ -24,7 +24,11 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: every backend this instance needs answers, and it is not draining', security: [] })
+  @ApiOperation({
+    summary: 'Readiness: every backend this instance needs answers, and it is not draining',
+    description: 'Dependencies the instance can serve without are listed too; when they are down they show in `error` while the status stays ok.',
+    security: [],
+  })
   @ApiResponse({ status: 200, description: 'Ready to take traffic' })
   @ApiResponse({ status: 503, description: 'Not ready (draining, or a dependency is down); problem+json with per-check details' })
   async ready(): Promise<HealthCheckResult> {
@@ -36,15 +40,21 @@ export class HealthController {
         detail: 'this instance is shutting down and takes no new traffic',
       });
     }
+    const soft = Promise.all(this.checks.filter((check) => check.required === false).map((check) => this.probe(check)));
     try {
-      return await this.health.check(this.checks.map((check) => () => this.probe(check)));
+      const result = await this.health.check(this.checks.filter((check) => check.required !== false).map((check) => () => this.probe(check)));
+      for (const [name, state] of Object.entries(Object.assign({}, ...(await soft)) as HealthIndicatorResult)) {
+        result.details[name] = state;
+        Object.assign(state.status === 'up' ? (result.info ??= {}) : (result.error ??= {}), { [name]: state });
+      }
+      return result;
     } catch (error) {
-      const details = (error as { response?: HealthCheckResult }).response?.details;
+      const details = { ...(error as { response?: HealthCheckResult }).response?.details, ...Object.assign({}, ...(await soft)) } as HealthIndicatorResult;
       throw new ProblemException({
         status: 503,
         slug: 'not-ready',
         title: 'Not ready',
-        detail: `unavailable: ${Object.entries(details ?? {})
+        detail: `unavailable: ${Object.entries(details)
           .filter(([, result]) => result.status !== 'up')
           .map(([name]) => name)
           .join(', ')}`,

@@ -4,6 +4,12 @@ export interface ReadinessCheck {
   name: string;
   /** Resolves when the dependency can serve (optionally with detail for the report); rejects with a reason when it cannot. */
   probe(): Promise<void | Record<string, unknown>>;
+  /**
+   * False for a dependency the instance can serve without (it degrades instead): its failure is
+   * reported in the details but leaves readiness at 200, so a shared outage does not take every
+   * instance out of the load balancer at once. Defaults to true.
+   */
+  required?: boolean;
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
