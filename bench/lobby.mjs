@@ -2,22 +2,20 @@
 // hand on plain Fastify (bench/handwritten-lobby.mjs), both in front of the same player-service and
 // table-service; and a second gateway spreading the same calls over two instances of each service. Prints a table and writes bench/results/<YYYY-MM-DD>.json. See bench/README.md.
 import { PLAYER_SERVICE, TABLE_SERVICE } from '@portico/contracts';
-import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { exitPaths, start } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
-import { roundTotals, writeResults } from './lib/results.mjs';
+import { writeResults } from './lib/results.mjs';
+import { DISTURBED_PERCENT, measureAlternating, tableLines } from './lib/rounds.mjs';
 import { benchSettings } from './lib/settings.mjs';
-import { cpuTimeMs, loadAverage, announceRun, machine, machineCpuMs, memoryOf, round } from './lib/system.mjs';
+import { loadAverage, announceRun, machine, round } from './lib/system.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const TARGET_RATIO = 0.8;
-/** Above this share of the machine's CPU used by other processes, a run counts as disturbed. */
-const DISTURBED_PERCENT = 5;
 const LOBBY_PATH = '/api/v1/lobby';
 
 // The gateway's defaults, passed to both servers explicitly so they are equal by construction.
@@ -77,88 +75,6 @@ async function verifySameAnswer(targets, token, when) {
   return gateway.body;
 }
 
-function load(url, token, durationS, connections) {
-  return autocannon({
-    url,
-    connections,
-    duration: durationS,
-    headers: { authorization: `Bearer ${token}` },
-    renderProgressBar: false,
-    renderResultsTable: false,
-    renderLatencyTable: false,
-  });
-}
-
-/** CPU used so far by this process (autocannon included) and every child. */
-function ownCpuMs(children) {
-  const { user, system } = process.cpuUsage();
-  return children.reduce((sum, child) => sum + cpuTimeMs(child.pid), 0) + (user + system) / 1000;
-}
-
-async function measureOnce(target, token, backends, everyone) {
-  step(`${target.label}: measuring ${settings.durationS} s × ${settings.connections} connections`);
-  const watched = [target.child, ...backends];
-  const cpuBefore = watched.map((child) => cpuTimeMs(child.pid));
-  const machineBefore = machineCpuMs();
-  const ownBefore = ownCpuMs(everyone);
-  const result = await load(target.url, token, settings.durationS, settings.connections);
-  const cpuMs = watched.map((child, index) => cpuTimeMs(child.pid) - cpuBefore[index]);
-  const machineAfter = machineCpuMs();
-  const own = ownCpuMs(everyone) - ownBefore;
-  // CPU the machine spent on anything but this benchmark's processes, as a share of all cores.
-  const otherCpuPercent = Math.max(
-    0,
-    round((100 * (machineAfter.busyMs - machineBefore.busyMs - own)) / (machineAfter.totalMs - machineBefore.totalMs), 1),
-  );
-  return { result, serverCpuMs: cpuMs[0], backendCpuMs: cpuMs.slice(1).reduce((sum, ms) => sum + ms, 0), otherCpuPercent };
-}
-
-const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-
-/** One target's rounds folded into one result: throughput over all rounds, per-round latencies averaged. */
-function combine(target, rounds, idle) {
-  const totals = roundTotals(rounds);
-  const completed = totals.requestsTotal;
-  const sum = (pick) => rounds.reduce((total, round) => total + pick(round), 0);
-  return {
-    requestsPerSecMean: mean(rounds.map((round) => round.result.requests.mean)),
-    latencyMeanMs: mean(rounds.map((round) => round.result.latency.mean)),
-    latencyP50Ms: mean(rounds.map((round) => round.result.latency.p50)),
-    latencyP99Ms: mean(rounds.map((round) => round.result.latency.p99)),
-    ...totals,
-    ...memoryOf(target.child.pid),
-    rssIdleMiB: idle.rssMiB,
-    cpuMsPerRequest: completed > 0 ? round(sum((r) => r.serverCpuMs) / completed, 3) : null,
-    backendCpuMsPerRequest: completed > 0 ? round(sum((r) => r.backendCpuMs) / completed, 3) : null,
-    otherCpuPercent: Math.max(...rounds.map((round) => round.otherCpuPercent)),
-  };
-}
-
-/**
- * Both targets are warmed up before either is measured, then measured in alternating rounds
- * (A B, B A, A B, ...): measured one after the other, the second would meet backends the first had
- * already warmed up, and drift in the machine would land on one side only.
- */
-async function measureAll(targets, token, backends, everyone) {
-  const idle = Object.fromEntries(targets.map((target) => [target.key, memoryOf(target.child.pid)]));
-  for (const target of targets) {
-    step(`${target.label}: warm-up ${settings.warmupS} s`);
-    await load(target.url, token, settings.warmupS, settings.connections);
-  }
-  const rounds = Object.fromEntries(targets.map((target) => [target.key, []]));
-  for (let index = 0; index < settings.rounds; index++) {
-    const order = index % 2 === 0 ? targets : [...targets].reverse();
-    for (const target of order) {
-      const measured = await measureOnce(target, token, backends, everyone);
-      rounds[target.key].push(measured);
-      if (measured.otherCpuPercent > DISTURBED_PERCENT) {
-        step(`warning: other processes used ${measured.otherCpuPercent}% of the machine's CPU during a ${target.label} run; the numbers are skewed`);
-      }
-    }
-  }
-  return Object.fromEntries(targets.map((target) => [target.key, combine(target, rounds[target.key], idle[target.key])]));
-}
-
 function printReport(report) {
   const { gateway, handwritten, pooled } = report.results;
   const rows = [
@@ -179,8 +95,6 @@ function printReport(report) {
       r.otherCpuPercent.toFixed(1),
     ]),
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  const line = (row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
   const verdict = report.pass ? 'PASS' : 'FAIL';
   process.stdout.write(
     [
@@ -188,8 +102,7 @@ function printReport(report) {
       `GET ${LOBBY_PATH} — ${settings.rounds} alternating rounds of ${settings.durationS} s × ${settings.connections} connections each, after a ${settings.warmupS} s warm-up of both`,
       `${report.machine.cpuModel}, ${report.machine.cores} cores shared by autocannon, both gRPC services and the server under test; node ${report.machine.node}`,
       '',
-      line(rows[0]),
-      ...rows.slice(1).map(line),
+      ...tableLines(rows),
       '',
       `ratio gateway / hand-written: ${report.ratio.toFixed(3)}   target ≥ ${TARGET_RATIO.toFixed(2)}   ${verdict}`,
       `ratio gateway over 2 instances per service / over 1: ${report.pooledRatio.toFixed(3)} (same cores: this is the cost of spreading, not a scale-out)`,
@@ -292,7 +205,8 @@ async function main() {
   const everyone = [...backends, ...targets.map((target) => target.child)];
   for (const child of everyone) child.quiet();
 
-  const results = await measureAll(targets, token, backends, everyone);
+  for (const target of targets) target.request = { headers: authorization };
+  const results = await measureAlternating({ targets, settings, step, backends, everyone });
   await verifySameAnswer(targets, token, 'after the runs');
   await new Promise((resolve) => setTimeout(resolve, 250)); // let the last log lines arrive
   const logs = Object.fromEntries(
