@@ -21,6 +21,8 @@ export class RateLimitModule {
   static forRoot(options: RateLimitModuleOptions): DynamicModule {
     return {
       module: RateLimitModule,
+      // Global so the socket hub spends client messages from the same budgets store.
+      global: true,
       providers: [
         { provide: RATE_LIMIT_MODULE_OPTIONS, useValue: options },
         { provide: RATE_LIMIT_METRICS, inject: [Metrics], useFactory: (metrics: Metrics) => new RateLimitMetrics(metrics.registry) },
@@ -34,6 +36,7 @@ export class RateLimitModule {
         },
         { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
+      exports: [RATE_LIMIT_STORE],
     };
   }
 }
