@@ -7,7 +7,7 @@ import { HealthModule } from '@portico/health';
 import { ObservabilityModule } from '@portico/observability';
 import { RateLimitModule } from '@portico/rate-limit';
 import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
-import { RealtimeModule, SOCKET_IO_PATH } from '@portico/realtime';
+import { REALTIME_BUS, RealtimeModule, SOCKET_IO_PATH, type RealtimeBus } from '@portico/realtime';
 import { RoutingModule, type RouteFile } from '@portico/routing';
 import type { Redis } from 'ioredis';
 import { BackendsModule } from './backends/backends.module.js';
@@ -31,6 +31,7 @@ import { TablesController } from './tables/tables.controller.js';
 @Module({})
 export class GatewayModule {
   static forRoot(env: GatewayEnvironment, routes: RouteFile | undefined): DynamicModule {
+    const deadlines = new SourceDeadlines(env.REQUIRED_SOURCE_TIMEOUT_MS, env.OPTIONAL_SOURCE_TIMEOUT_MS);
     return {
       module: GatewayModule,
       imports: [
@@ -54,8 +55,9 @@ export class GatewayModule {
         RealtimeModule.forRoot({
           options: realtimeOptions(env),
           rules: {
-            inject: [TableBackend, LocalTableEvents, SourceDeadlines],
-            useFactory: realtimeRules,
+            // The bus lives inside RealtimeModule, so its rules build their own LocalTableEvents.
+            inject: [TableBackend, REALTIME_BUS],
+            useFactory: (tables: TableBackend, bus: RealtimeBus) => realtimeRules(tables, new LocalTableEvents(bus), deadlines),
           },
         }),
         HealthModule.forRoot({
@@ -71,7 +73,7 @@ export class GatewayModule {
       ],
       controllers: [LobbyController, MeController, TablesController, MetricsController, PresenceController],
       providers: [
-        { provide: SourceDeadlines, useValue: new SourceDeadlines(env.REQUIRED_SOURCE_TIMEOUT_MS, env.OPTIONAL_SOURCE_TIMEOUT_MS) },
+        { provide: SourceDeadlines, useValue: deadlines },
         GetLobby,
         GetMe,
         TableDetailAssembler,

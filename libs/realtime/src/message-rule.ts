@@ -23,5 +23,5 @@ export interface MessageRule<Data = unknown> {
 
 /** Keeps a rule's schema and handler types paired while the list holds rules of different data types. */
 export function messageRule<Data>(rule: MessageRule<Data>): MessageRule {
-  return rule as MessageRule;
+  return rule;
 }

@@ -187,11 +187,15 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
    */
   async drain(): Promise<void> {
     this.draining = true;
-    for (const socket of this.namespace.sockets.values()) {
+    const sockets = [...this.namespace.sockets.values()];
+    for (const socket of sockets) {
       stateOf(socket).endReason = 'server_draining';
       socket.emit('server.draining', { reason: 'server_draining', reconnect: true });
-      socket.disconnect(true);
+      // Leaves the namespace with a disconnect packet the client sees as `io server disconnect`.
+      socket.disconnect();
     }
+    // app.close() discards what a transport has not sent yet: the notice must be on the wire first.
+    await Promise.all(sockets.map((socket) => flushed(socket)));
     await this.presence.clear().catch((error: unknown) => this.logger.warn({ err: error }, 'presence entries left to expire'));
   }
 
@@ -264,7 +268,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   private end(socket: Socket, reason: string): void {
     stateOf(socket).endReason = reason;
     socket.emit('session.ended', { reason });
-    socket.disconnect(true);
+    socket.disconnect();
   }
 
   private async ended(socket: Socket, transportReason: string): Promise<void> {
@@ -352,6 +356,21 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
         this.refreshPresence();
       });
   }
+}
+
+/** Resolves once the socket's transport has sent everything queued, or after a second at most. */
+function flushed(socket: Socket): Promise<void> {
+  const connection = socket.conn;
+  // engine.io keeps its send queue private; its length is the only way to know whether to wait for 'drain'.
+  const queued = (connection as unknown as { writeBuffer: readonly unknown[] }).writeBuffer.length;
+  if (queued === 0 || connection.readyState !== 'open') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    connection.once('drain', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function unknownChannel(channel: string): ProblemException {
