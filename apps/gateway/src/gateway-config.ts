@@ -3,7 +3,8 @@ import { checkDiscovery, discoveryFields, discoverySettings, type DiscoverySetti
 import { BALANCER_KINDS } from '@portico/upstream';
 import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
-import { ALGORITHMS as RATE_LIMIT_ALGORITHMS, parseDefaultPolicy, type RateLimitModuleOptions } from '@portico/rate-limit';
+import { ALGORITHMS as RATE_LIMIT_ALGORITHMS, parseDefaultPolicy, type RateLimitModuleOptions, type RateLimitOptions } from '@portico/rate-limit';
+import { defaultInstanceId, type RealtimeOptions } from '@portico/realtime';
 import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
@@ -31,6 +32,14 @@ const parsedText = <T>(fallback: string, parse: (value: string) => T) =>
 const trustProxy = parsedText('false', compileTrustProxy);
 
 const rateLimitDefault = parsedText('100/1m', parseDefaultPolicy);
+
+/** A socket message budget, `<limit>/<window>` like RATE_LIMIT_DEFAULT but never `off`. */
+const messageLimit = (fallback: string) =>
+  parsedText(fallback, (value): RateLimitOptions => {
+    const options = parseDefaultPolicy(value);
+    if (options === undefined) throw new Error('expected <limit>/<window> such as 20/1s; socket messages are always limited');
+    return options;
+  });
 
 const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -66,6 +75,15 @@ const fields = z.object({
   RATE_LIMIT_FAILURE_MODE: z.enum(['fail-open', 'fail-closed']).default('fail-open'),
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+  INSTANCE_ID: optionalText,
+  REALTIME_PING_INTERVAL_MS: milliseconds(25_000).pipe(z.number().min(100)),
+  REALTIME_PING_TIMEOUT_MS: milliseconds(20_000).pipe(z.number().min(100)),
+  REALTIME_ALLOW_POLLING: booleanFlag(false),
+  REALTIME_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(128).default(16_384),
+  REALTIME_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).default(5),
+  REALTIME_MESSAGE_LIMIT_CONNECTION: messageLimit('20/1s'),
+  REALTIME_MESSAGE_LIMIT_USER: messageLimit('60/1s'),
+  REALTIME_PRESENCE_TTL_MS: milliseconds(15_000).pipe(z.number().min(300)),
 });
 
 /** Rules across variables: exactly one key source, and an algorithm that fits it. */
@@ -150,5 +168,21 @@ export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readon
     failureMode: env.RATE_LIMIT_FAILURE_MODE,
     exemptPrefixes,
     ...(env.RATE_LIMIT_DEFAULT !== undefined && { defaultLimit: { ...env.RATE_LIMIT_DEFAULT, algorithm: env.RATE_LIMIT_ALGORITHM } }),
+  };
+}
+
+export function realtimeOptions(env: GatewayEnvironment): RealtimeOptions {
+  return {
+    instanceId: env.INSTANCE_ID ?? defaultInstanceId(),
+    pingIntervalMs: env.REALTIME_PING_INTERVAL_MS,
+    pingTimeoutMs: env.REALTIME_PING_TIMEOUT_MS,
+    allowPolling: env.REALTIME_ALLOW_POLLING,
+    maxPayloadBytes: env.REALTIME_MAX_PAYLOAD_BYTES,
+    maxConnectionsPerUser: env.REALTIME_MAX_CONNECTIONS_PER_USER,
+    messageLimits: {
+      perConnection: { ...env.REALTIME_MESSAGE_LIMIT_CONNECTION, name: 'realtime-connection' },
+      perUser: { ...env.REALTIME_MESSAGE_LIMIT_USER, name: 'realtime-user' },
+    },
+    presenceTtlMs: env.REALTIME_PRESENCE_TTL_MS,
   };
 }

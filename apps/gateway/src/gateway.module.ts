@@ -7,17 +7,21 @@ import { HealthModule } from '@portico/health';
 import { ObservabilityModule } from '@portico/observability';
 import { RateLimitModule } from '@portico/rate-limit';
 import { REDIS, RedisModule, redisReadiness } from '@portico/redis';
+import { REALTIME_BUS, RealtimeModule, SOCKET_IO_PATH, type RealtimeBus } from '@portico/realtime';
 import { RoutingModule, type RouteFile } from '@portico/routing';
 import type { Redis } from 'ioredis';
 import { BackendsModule } from './backends/backends.module.js';
 import { PlayerBackend } from './backends/player-backend.js';
 import { TableBackend } from './backends/table-backend.js';
-import { authOptions, backendPools, gatewayDiscovery, rateLimitOptions, type GatewayEnvironment } from './gateway-config.js';
+import { authOptions, backendPools, gatewayDiscovery, rateLimitOptions, realtimeOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GetLobby } from './lobby/get-lobby.use-case.js';
 import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
 import { MeController } from './me/me.controller.js';
 import { MetricsController } from './operations/metrics.controller.js';
+import { PresenceController } from './presence/presence.controller.js';
+import { LocalTableEvents } from './realtime/local-table-events.js';
+import { realtimeRules } from './realtime/realtime-rules.js';
 import { RESERVED_PREFIXES } from './routes.js';
 import { SourceDeadlines } from './source-deadlines.js';
 import { GetTable, JoinTable, LeaveTable, TableDetailAssembler } from './tables/table-use-cases.js';
@@ -27,6 +31,7 @@ import { TablesController } from './tables/tables.controller.js';
 @Module({})
 export class GatewayModule {
   static forRoot(env: GatewayEnvironment, routes: RouteFile | undefined): DynamicModule {
+    const deadlines = new SourceDeadlines(env.REQUIRED_SOURCE_TIMEOUT_MS, env.OPTIONAL_SOURCE_TIMEOUT_MS);
     return {
       module: GatewayModule,
       imports: [
@@ -45,6 +50,15 @@ export class GatewayModule {
           reservedPrefixes: RESERVED_PREFIXES,
           trustProxy: env.TRUST_PROXY,
           zone: env.ZONE,
+          foreignUpgradePaths: [SOCKET_IO_PATH],
+        }),
+        RealtimeModule.forRoot({
+          options: realtimeOptions(env),
+          rules: {
+            // The bus lives inside RealtimeModule, so its rules build their own LocalTableEvents.
+            inject: [TableBackend, REALTIME_BUS],
+            useFactory: (tables: TableBackend, bus: RealtimeBus) => realtimeRules(tables, new LocalTableEvents(bus), deadlines),
+          },
         }),
         HealthModule.forRoot({
           checks: {
@@ -58,12 +72,13 @@ export class GatewayModule {
           },
         }),
       ],
-      controllers: [LobbyController, MeController, TablesController, MetricsController],
+      controllers: [LobbyController, MeController, TablesController, MetricsController, PresenceController],
       providers: [
-        { provide: SourceDeadlines, useValue: new SourceDeadlines(env.REQUIRED_SOURCE_TIMEOUT_MS, env.OPTIONAL_SOURCE_TIMEOUT_MS) },
+        { provide: SourceDeadlines, useValue: deadlines },
         GetLobby,
         GetMe,
         TableDetailAssembler,
+        LocalTableEvents,
         GetTable,
         JoinTable,
         LeaveTable,

@@ -6,6 +6,7 @@ import { runWithConfig } from '@portico/config';
 import { ReadinessGate } from '@portico/health';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
 import { generateRequestId, Metrics, registerHttpObservability } from '@portico/observability';
+import { attachRealtime, RealtimeGateway } from '@portico/realtime';
 import { EdgeProxy, mediaTypeVersioning } from '@portico/routing';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { gatewayEnvironment, type GatewayEnvironment } from './gateway-config.js';
@@ -42,6 +43,7 @@ async function start(env: GatewayEnvironment): Promise<void> {
   const edge = app.get(EdgeProxy);
   edge.register(fastify);
   serveOpenApi(app);
+  attachRealtime(app);
 
   await app.listen(env.PORT, env.HOST);
   const logger = new NestLogger('bootstrap');
@@ -54,6 +56,8 @@ async function start(env: GatewayEnvironment): Promise<void> {
     async () => {
       gate.beginDrain();
       await delay(env.SHUTDOWN_DRAIN_DELAY_MS);
+      // Sockets would otherwise hold app.close() open; their clients are told to reconnect elsewhere.
+      await app.get(RealtimeGateway).drain();
       edge.closeTunnels();
       await app.close();
     },

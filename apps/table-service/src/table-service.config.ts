@@ -9,7 +9,7 @@ export const tableServiceEnvironment = z
     LOG_LEVEL: logLevel,
     SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
     SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
-    /** Only read by DISCOVERY=redis, to register there. */
+    /** Where table changes are published to the gateways' sockets (and DISCOVERY=redis registers). */
     REDIS_URL: redisUrl,
     ...discoveryFields,
     ...registrationFields,

@@ -12,3 +12,4 @@ export {
   TABLE_SERVICE,
   tableProtoPath,
 } from './proto-files.js';
+export { realtimeChannels, type PorticoRealtimeEvents } from './realtime-events.js';

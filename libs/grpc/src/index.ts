@@ -9,4 +9,4 @@ export {
   type PoolCallOptions,
 } from './grpc-service-pool.js';
 export type { ClientConstructor, MethodSelector } from './instance-channel.js';
-export { REQUEST_ID_METADATA, unaryCall, type CallContext, type UnaryMethod } from './unary-call.js';
+export { IDENTITY_METADATA, REQUEST_ID_METADATA, unaryCall, type CallContext, type UnaryMethod } from './unary-call.js';

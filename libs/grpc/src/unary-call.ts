@@ -1,6 +1,8 @@
 import { Metadata, status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 
 export const REQUEST_ID_METADATA = 'x-request-id';
+/** The verified caller's `sub`, set by the gateway for backends that act on a user's behalf. */
+export const IDENTITY_METADATA = 'x-portico-sub';
 
 export interface CallContext {
   /** Whole-call budget; sent to the server as the gRPC deadline so it can stop work too. */
@@ -8,6 +10,8 @@ export interface CallContext {
   /** Aborting (the client went away, a sibling source failed) cancels the call on the wire. */
   signal?: AbortSignal;
   requestId?: string;
+  /** Extra metadata for the call, such as the caller's identity. */
+  metadata?: Readonly<Record<string, string>>;
   /** Metadata labels a pool prefers instances by for this call (a canary's `version`); ignored by a single channel. */
   prefer?: Readonly<Record<string, string>>;
 }
@@ -34,6 +38,7 @@ export function unaryCall<Request, Response>(
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
   const metadata = new Metadata();
   if (context.requestId) metadata.set(REQUEST_ID_METADATA, context.requestId);
+  for (const [key, value] of Object.entries(context.metadata ?? {})) metadata.set(key, value);
   return new Promise<Response>((resolve, reject) => {
     const call = method(request, metadata, { deadline: Date.now() + context.deadlineMs }, (error, response) => {
       signal?.removeEventListener('abort', cancel);

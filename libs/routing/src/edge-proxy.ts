@@ -23,6 +23,7 @@ import { RateLimiter, type RateLimitSubject } from '@portico/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
 import type { Dispatcher } from 'undici';
+import { isForeignUpgrade } from './foreign-upgrade.js';
 import { RouteRegistry } from './route-registry.js';
 import type { RouteMatch, RouteRequest } from './compiled-route.js';
 import type { RouteSpec } from './route-spec.schema.js';
@@ -148,6 +149,8 @@ export class EdgeProxy {
       done();
     });
     fastify.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Another listener (socket.io) serves these; answering them too would corrupt its handshake.
+      if (isForeignUpgrade(request.url ?? '/', this.options.foreignUpgradePaths)) return;
       void this.upgrade(request, socket, head);
     });
   }

@@ -14,6 +14,11 @@ export interface RoutingOptions {
   reservedPrefixes: readonly string[];
   /** The same trust Fastify applies, for WebSocket upgrades that never reach Fastify's request object. */
   trustProxy: TrustProxy | false;
+  /**
+   * Path prefixes whose WebSocket upgrades another listener on the server answers (socket.io's
+   * `/socket.io`): the edge proxy neither serves nor refuses them.
+   */
+  foreignUpgradePaths?: readonly string[];
   /** The gateway's own zone: discovered upstreams without `prefer` prefer instances registered in it. */
   zone?: string | undefined;
 }

@@ -8,6 +8,8 @@ const listTables: MethodSelector<Client, tableV1.ListTablesRequest, tableV1.List
 const getTable: MethodSelector<Client, tableV1.GetTableRequest, tableV1.Table> = (client) => client.getTable.bind(client);
 const joinTable: MethodSelector<Client, tableV1.JoinTableRequest, tableV1.Table> = (client) => client.joinTable.bind(client);
 const leaveTable: MethodSelector<Client, tableV1.LeaveTableRequest, tableV1.Table> = (client) => client.leaveTable.bind(client);
+const postChatMessage: MethodSelector<Client, tableV1.PostChatMessageRequest, tableV1.ChatMessage> = (client) =>
+  client.postChatMessage.bind(client);
 
 /** Reads may move to another instance when one is unavailable; joins and leaves never run twice. */
 const READ = { idempotent: true } as const;
@@ -31,5 +33,10 @@ export class TableBackend {
 
   leaveTable(tableId: string, playerId: string, context: CallContext): Promise<tableV1.Table> {
     return this.pool.call(leaveTable, { tableId, playerId }, context);
+  }
+
+  /** `context.metadata` must name the poster (IDENTITY_METADATA). */
+  postChatMessage(tableId: string, text: string, context: CallContext): Promise<tableV1.ChatMessage> {
+    return this.pool.call(postChatMessage, { tableId, text }, context);
   }
 }

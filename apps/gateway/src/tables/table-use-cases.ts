@@ -4,6 +4,7 @@ import type { tableV1 } from '@portico/contracts';
 import type { CallContext } from '@portico/grpc';
 import { PlayerBackend } from '../backends/player-backend.js';
 import { TableBackend } from '../backends/table-backend.js';
+import { LocalTableEvents } from '../realtime/local-table-events.js';
 import { SourceDeadlines } from '../source-deadlines.js';
 import type { TableDetail } from './table.schema.js';
 import { namesOf, tableView } from './table-view.js';
@@ -52,10 +53,14 @@ export class JoinTable {
   constructor(
     private readonly tables: TableBackend,
     private readonly detail: TableDetailAssembler,
+    private readonly events: LocalTableEvents,
   ) {}
 
-  execute(tableId: string, playerId: string, scope: RequestScope): Promise<TableDetail> {
-    return this.detail.assemble(scope, (call) => this.tables.joinTable(tableId, playerId, call));
+  async execute(tableId: string, playerId: string, scope: RequestScope): Promise<TableDetail> {
+    let changed: tableV1.Table | undefined;
+    const detail = await this.detail.assemble(scope, async (call) => (changed = await this.tables.joinTable(tableId, playerId, call)));
+    if (changed) await this.events.tableUpdated(changed);
+    return detail;
   }
 }
 
@@ -64,9 +69,13 @@ export class LeaveTable {
   constructor(
     private readonly tables: TableBackend,
     private readonly detail: TableDetailAssembler,
+    private readonly events: LocalTableEvents,
   ) {}
 
-  execute(tableId: string, playerId: string, scope: RequestScope): Promise<TableDetail> {
-    return this.detail.assemble(scope, (call) => this.tables.leaveTable(tableId, playerId, call));
+  async execute(tableId: string, playerId: string, scope: RequestScope): Promise<TableDetail> {
+    let changed: tableV1.Table | undefined;
+    const detail = await this.detail.assemble(scope, async (call) => (changed = await this.tables.leaveTable(tableId, playerId, call)));
+    if (changed) await this.events.tableUpdated(changed);
+    return detail;
   }
 }

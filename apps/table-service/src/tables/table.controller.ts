@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { status } from '@grpc/grpc-js';
+import { status, type Metadata } from '@grpc/grpc-js';
 import type { tableV1 } from '@portico/contracts';
+import { IDENTITY_METADATA } from '@portico/grpc';
+import { TableEvents } from './table-events.js';
 import { TableFullError, UnknownTableError } from './table-errors.js';
 import { TableRegistry } from './table-registry.js';
+
+const LONGEST_CHAT_MESSAGE = 500;
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -29,7 +34,10 @@ function translated<T>(action: () => T): T {
 
 @Controller()
 export class TableController {
-  constructor(private readonly registry: TableRegistry) {}
+  constructor(
+    private readonly registry: TableRegistry,
+    private readonly events: TableEvents,
+  ) {}
 
   @GrpcMethod('TableService', 'ListTables')
   listTables(): tableV1.ListTablesResponse {
@@ -47,13 +55,32 @@ export class TableController {
   joinTable(request: tableV1.JoinTableRequest): tableV1.Table {
     const tableId = validId('table_id', request.tableId);
     const playerId = validId('player_id', request.playerId);
-    return translated(() => this.registry.join(tableId, playerId));
+    const table = translated(() => this.registry.join(tableId, playerId));
+    this.events.tableUpdated(table);
+    return table;
   }
 
   @GrpcMethod('TableService', 'LeaveTable')
   leaveTable(request: tableV1.LeaveTableRequest): tableV1.Table {
     const tableId = validId('table_id', request.tableId);
     const playerId = validId('player_id', request.playerId);
-    return translated(() => this.registry.leave(tableId, playerId));
+    const table = translated(() => this.registry.leave(tableId, playerId));
+    this.events.tableUpdated(table);
+    return table;
+  }
+
+  /** The poster is whoever the gateway authenticated: only the gateway reaches this service. */
+  @GrpcMethod('TableService', 'PostChatMessage')
+  postChatMessage(request: tableV1.PostChatMessageRequest, metadata: Metadata): tableV1.ChatMessage {
+    const playerId = metadata.get(IDENTITY_METADATA)[0]?.toString();
+    if (playerId === undefined) throw new RpcException({ code: status.UNAUTHENTICATED, message: `${IDENTITY_METADATA} metadata is required` });
+    const tableId = validId('table_id', request.tableId);
+    if (request.text.length === 0 || request.text.length > LONGEST_CHAT_MESSAGE) {
+      throw new RpcException({ code: status.INVALID_ARGUMENT, message: `text must be 1-${LONGEST_CHAT_MESSAGE} characters` });
+    }
+    if (!this.registry.get(tableId)) throw asRpcError(new UnknownTableError(tableId));
+    const message: tableV1.ChatMessage = { id: randomUUID(), tableId, playerId, text: request.text, sentAtMs: Date.now() };
+    this.events.chatPosted(message);
+    return message;
   }
 }

@@ -69,6 +69,28 @@ export interface LeaveTableRequest {
   playerId: string;
 }
 
+/** Request for PostChatMessage. */
+export interface PostChatMessageRequest {
+  /** Identifier of the table to post at. */
+  tableId: string;
+  /** The message, 1 to 500 characters. */
+  text: string;
+}
+
+/** A chat message posted at a table. */
+export interface ChatMessage {
+  /** Unique message identifier. */
+  id: string;
+  /** Identifier of the table it was posted at. */
+  tableId: string;
+  /** Identifier of the player who posted it. */
+  playerId: string;
+  /** The message. */
+  text: string;
+  /** When table-service accepted it, in epoch milliseconds. */
+  sentAtMs: number;
+}
+
 function createBaseTable(): Table {
   return { id: "", name: "", game: "", stakes: "", capacity: 0, seatedPlayerIds: [] };
 }
@@ -600,6 +622,240 @@ export const LeaveTableRequest: MessageFns<LeaveTableRequest> = {
   },
 };
 
+function createBasePostChatMessageRequest(): PostChatMessageRequest {
+  return { tableId: "", text: "" };
+}
+
+export const PostChatMessageRequest: MessageFns<PostChatMessageRequest> = {
+  encode(message: PostChatMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tableId !== "") {
+      writer.uint32(10).string(message.tableId);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostChatMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostChatMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tableId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostChatMessageRequest {
+    return {
+      tableId: isSet(object.tableId)
+        ? globalThis.String(object.tableId)
+        : isSet(object.table_id)
+        ? globalThis.String(object.table_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: PostChatMessageRequest): unknown {
+    const obj: any = {};
+    if (message.tableId !== "") {
+      obj.tableId = message.tableId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostChatMessageRequest>, I>>(base?: I): PostChatMessageRequest {
+    return PostChatMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostChatMessageRequest>, I>>(object: I): PostChatMessageRequest {
+    const message = createBasePostChatMessageRequest();
+    message.tableId = object.tableId ?? "";
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseChatMessage(): ChatMessage {
+  return { id: "", tableId: "", playerId: "", text: "", sentAtMs: 0 };
+}
+
+export const ChatMessage: MessageFns<ChatMessage> = {
+  encode(message: ChatMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.tableId !== "") {
+      writer.uint32(18).string(message.tableId);
+    }
+    if (message.playerId !== "") {
+      writer.uint32(26).string(message.playerId);
+    }
+    if (message.text !== "") {
+      writer.uint32(34).string(message.text);
+    }
+    if (message.sentAtMs !== 0) {
+      writer.uint32(40).int64(message.sentAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChatMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tableId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.playerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sentAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChatMessage {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      tableId: isSet(object.tableId)
+        ? globalThis.String(object.tableId)
+        : isSet(object.table_id)
+        ? globalThis.String(object.table_id)
+        : "",
+      playerId: isSet(object.playerId)
+        ? globalThis.String(object.playerId)
+        : isSet(object.player_id)
+        ? globalThis.String(object.player_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      sentAtMs: isSet(object.sentAtMs)
+        ? globalThis.Number(object.sentAtMs)
+        : isSet(object.sent_at_ms)
+        ? globalThis.Number(object.sent_at_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ChatMessage): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.tableId !== "") {
+      obj.tableId = message.tableId;
+    }
+    if (message.playerId !== "") {
+      obj.playerId = message.playerId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.sentAtMs !== 0) {
+      obj.sentAtMs = Math.round(message.sentAtMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChatMessage>, I>>(base?: I): ChatMessage {
+    return ChatMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChatMessage>, I>>(object: I): ChatMessage {
+    const message = createBaseChatMessage();
+    message.id = object.id ?? "";
+    message.tableId = object.tableId ?? "";
+    message.playerId = object.playerId ?? "";
+    message.text = object.text ?? "";
+    message.sentAtMs = object.sentAtMs ?? 0;
+    return message;
+  },
+};
+
 /** Game tables and their seating. */
 export type TableServiceService = typeof TableServiceService;
 export const TableServiceService = {
@@ -649,6 +905,21 @@ export const TableServiceService = {
     responseSerialize: (value: Table): Buffer => Buffer.from(Table.encode(value).finish()),
     responseDeserialize: (value: Buffer): Table => Table.decode(value),
   },
+  /**
+   * Posts a chat message at a table as the player the gateway names in the `x-portico-sub` metadata.
+   * Fails with UNAUTHENTICATED without that metadata, NOT_FOUND when the table is unknown and
+   * INVALID_ARGUMENT when the text is empty or longer than 500 characters.
+   */
+  postChatMessage: {
+    path: "/portico.table.v1.TableService/PostChatMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostChatMessageRequest): Buffer =>
+      Buffer.from(PostChatMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostChatMessageRequest => PostChatMessageRequest.decode(value),
+    responseSerialize: (value: ChatMessage): Buffer => Buffer.from(ChatMessage.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChatMessage => ChatMessage.decode(value),
+  },
 } as const;
 
 export interface TableServiceServer extends UntypedServiceImplementation {
@@ -666,6 +937,12 @@ export interface TableServiceServer extends UntypedServiceImplementation {
    * Fails with NOT_FOUND when the table is unknown.
    */
   leaveTable: handleUnaryCall<LeaveTableRequest, Table>;
+  /**
+   * Posts a chat message at a table as the player the gateway names in the `x-portico-sub` metadata.
+   * Fails with UNAUTHENTICATED without that metadata, NOT_FOUND when the table is unknown and
+   * INVALID_ARGUMENT when the text is empty or longer than 500 characters.
+   */
+  postChatMessage: handleUnaryCall<PostChatMessageRequest, ChatMessage>;
 }
 
 export interface TableServiceClient extends Client {
@@ -736,6 +1013,26 @@ export interface TableServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Table) => void,
   ): ClientUnaryCall;
+  /**
+   * Posts a chat message at a table as the player the gateway names in the `x-portico-sub` metadata.
+   * Fails with UNAUTHENTICATED without that metadata, NOT_FOUND when the table is unknown and
+   * INVALID_ARGUMENT when the text is empty or longer than 500 characters.
+   */
+  postChatMessage(
+    request: PostChatMessageRequest,
+    callback: (error: ServiceError | null, response: ChatMessage) => void,
+  ): ClientUnaryCall;
+  postChatMessage(
+    request: PostChatMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChatMessage) => void,
+  ): ClientUnaryCall;
+  postChatMessage(
+    request: PostChatMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChatMessage) => void,
+  ): ClientUnaryCall;
 }
 
 export const TableServiceClient = makeGenericClientConstructor(
@@ -758,6 +1055,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

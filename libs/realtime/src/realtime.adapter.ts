@@ -1,0 +1,61 @@
+import type { INestApplication } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { REDIS } from '@portico/redis';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime-options.js';
+
+/** Socket.io's path on the gateway's HTTP port; the edge proxy leaves upgrades to it alone. */
+export const SOCKET_IO_PATH = '/socket.io';
+
+/**
+ * Builds the socket.io server on the gateway's HTTP server with the configured limits, and shares
+ * rooms between instances through the Redis adapter when there is a Redis (in-memory otherwise).
+ */
+export class RealtimeIoAdapter extends IoAdapter {
+  private readonly connections: Redis[] = [];
+
+  constructor(
+    app: INestApplication,
+    private readonly options: RealtimeOptions,
+    private readonly redis: Redis | undefined,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: Partial<ServerOptions>): Server {
+    const server = super.createIOServer(port, {
+      ...options,
+      path: SOCKET_IO_PATH,
+      // Polling spreads one session over many HTTP requests, which must all reach the same instance.
+      transports: this.options.allowPolling ? ['websocket', 'polling'] : ['websocket'],
+      pingInterval: this.options.pingIntervalMs,
+      pingTimeout: this.options.pingTimeoutMs,
+      maxHttpBufferSize: this.options.maxPayloadBytes,
+      serveClient: false,
+      // engine.io would otherwise destroy every other upgrade after a second: the edge proxy's tunnels too.
+      destroyUpgrade: false,
+      ...(this.options.cors !== undefined && { cors: this.options.cors }),
+    } as Partial<ServerOptions> as ServerOptions);
+    if (this.redis) {
+      // Subscribed connections can do nothing else, and must queue rather than fail while Redis is away.
+      const pub = this.redis.duplicate({ enableOfflineQueue: true });
+      const sub = this.redis.duplicate({ enableOfflineQueue: true });
+      for (const connection of [pub, sub]) connection.on('error', () => undefined);
+      this.connections.push(pub, sub);
+      server.adapter(createAdapter(pub, sub));
+    }
+    return server;
+  }
+
+  override async close(server: Server): Promise<void> {
+    await super.close(server);
+    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+  }
+}
+
+/** Serves the `/realtime` namespace on the app's HTTP server; call before `app.listen`. */
+export function attachRealtime(app: INestApplication): void {
+  app.useWebSocketAdapter(new RealtimeIoAdapter(app, app.get<RealtimeOptions>(REALTIME_OPTIONS), app.get<Redis | undefined>(REDIS)));
+}
