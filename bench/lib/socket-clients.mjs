@@ -1,0 +1,292 @@
+// socket.io clients of the realtime scenario, in child processes: one Node process cannot parse
+// 10,000 sockets' frames fast enough to tell the server's delivery time from its own, and its
+// garbage collections would show in every latency. The parent (`SocketClients`) splits every
+// command over the workers and talks to them over IPC; each worker (this file run with `fork`)
+// holds its share of the sockets and timestamps what they receive.
+//
+// Clocks: arrivals are stamped in each worker with performance.timeOrigin + performance.now(); the
+// parent measures each worker's offset to its own clock of the same kind (the round trip with the
+// shortest IPC time wins) and converts every stamp to its clock before comparing it with the moment
+// it made the REST call.
+import jwt from 'jsonwebtoken';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
+
+const SELF = fileURLToPath(import.meta.url);
+const EVENT = 'table.updated';
+/** socket.io-client gives up a connection attempt after this long (its `timeout` option). */
+const CONNECT_TIMEOUT_MS = 20_000;
+const ACK_TIMEOUT_MS = 20_000;
+const CALIBRATION_ROUNDS = 30;
+
+export const clock = () => performance.timeOrigin + performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// The worker: sockets, their arrivals, and the commands the parent sends.
+
+/** Every open socket of this worker, with the label of the server it is connected to. */
+let sockets = [];
+/** arrivals[k]: the k-th `table.updated` every socket received since the last subscribe. */
+let arrivals = [];
+/** k → resolve(), for a collect() waiting until every socket has its k-th event. */
+const waiting = new Map();
+
+function arrival(k) {
+  arrivals[k] ??= { times: [], labels: [], wrongTable: 0, payloadBytes: 0 };
+  return arrivals[k];
+}
+
+function onEvent(socket, payload, expectedTable) {
+  const at = clock();
+  const entry = arrival(socket.received++);
+  entry.times.push(at);
+  entry.labels.push(socket.label);
+  if (payload?.table?.id !== expectedTable.value) entry.wrongTable += 1;
+  if (entry.payloadBytes === 0) entry.payloadBytes = Buffer.byteLength(JSON.stringify(payload));
+  if (entry.times.length === sockets.length) waiting.get(socket.received - 1)?.();
+}
+
+/** The table the parent's next events are about, checked on every arrival. */
+const expectedTable = { value: undefined };
+
+/** Opens `count` sockets at `ratePerSec` (socket i at start + i / rate) and reports each connect time. */
+async function connect({ url, label, count, ratePerSec, secret, subjects }) {
+  // Signed before the clock starts: the storm measures the server, not this worker's HMACs.
+  const tokens = subjects.map((subject) => jwt.sign({ roles: ['player'] }, secret, { subject, algorithm: 'HS256', expiresIn: '1h' }));
+  const latencies = [];
+  const lateness = [];
+  const errors = {};
+  let failed = 0;
+  const { origin, pathname } = new URL(url);
+  const start = performance.now();
+  await new Promise((resolve) => {
+    let settled = 0;
+    const settle = () => {
+      if (++settled === count) resolve();
+    };
+    const open = (index) => {
+      const began = performance.now();
+      lateness.push(began - start - (index * 1000) / ratePerSec);
+      const socket = io(`${origin}${pathname}`, {
+        path: '/socket.io',
+        transports: ['websocket'],
+        auth: { token: tokens[index] },
+        forceNew: true,
+        reconnection: false,
+        timeout: CONNECT_TIMEOUT_MS,
+      });
+      socket.label = label;
+      socket.received = 0;
+      socket.on(EVENT, (payload) => onEvent(socket, payload, expectedTable));
+      socket.once('connect', () => {
+        latencies.push(performance.now() - began);
+        sockets.push(socket);
+        settle();
+      });
+      socket.once('connect_error', (error) => {
+        failed += 1;
+        errors[error.message] = (errors[error.message] ?? 0) + 1;
+        socket.close();
+        settle();
+      });
+    };
+    let sent = 0;
+    const tick = () => {
+      const now = performance.now() - start;
+      while (sent < count && (sent * 1000) / ratePerSec <= now) open(sent++);
+      if (sent < count) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  return { latencies, lateness, failed, errors };
+}
+
+/** Every socket subscribes to `channel` and waits for its ack; arrivals start again from zero. */
+async function subscribe({ channel, tableId }) {
+  arrivals = [];
+  expectedTable.value = tableId;
+  for (const socket of sockets) socket.received = 0;
+  const acks = await Promise.all(
+    sockets.map((socket) =>
+      socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck('subscribe', { channel })
+        .then(
+          (ack) => (ack?.ok === true ? 'ok' : `error ack: ${JSON.stringify(ack)}`),
+          (error) => `no ack: ${error.message}`,
+        ),
+    ),
+  );
+  const failures = {};
+  for (const ack of acks) if (ack !== 'ok') failures[ack] = (failures[ack] ?? 0) + 1;
+  return { ok: acks.filter((ack) => ack === 'ok').length, failures };
+}
+
+/** Waits until every socket has received its k-th event (or `timeoutMs`), then hands over the stamps. */
+async function collect({ k, timeoutMs }) {
+  const complete = () => (arrivals[k]?.times.length ?? 0) >= sockets.length;
+  if (!complete()) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      waiting.set(k, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    waiting.delete(k);
+  }
+  const entry = arrivals[k] ?? arrival(k);
+  return { times: entry.times, labels: entry.labels, missing: sockets.length - entry.times.length, wrongTable: entry.wrongTable, payloadBytes: entry.payloadBytes };
+}
+
+function disconnect() {
+  for (const socket of sockets) socket.disconnect();
+  const closed = sockets.length;
+  sockets = [];
+  arrivals = [];
+  return { closed };
+}
+
+const COMMANDS = {
+  clock: () => clock(),
+  connect,
+  subscribe,
+  collect,
+  disconnect,
+  memory: () => process.memoryUsage().rss,
+};
+
+if (process.argv[1] === SELF) {
+  process.on('message', async ({ id, command, args }) => {
+    try {
+      process.send({ id, result: await COMMANDS[command](args) });
+    } catch (error) {
+      process.send({ id, error: error instanceof Error ? error.stack : String(error) });
+    }
+  });
+  // The parent is gone (ended or killed): nothing here is worth keeping.
+  process.on('disconnect', () => process.exit(0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent's side.
+
+/** `total` split into `parts` shares that differ by at most one. */
+const shares = (total, parts) => Array.from({ length: parts }, (_, index) => Math.floor(total / parts) + (index < total % parts ? 1 : 0));
+
+export class SocketClients {
+  /** Starts `count` worker processes. */
+  constructor(count) {
+    this.workers = Array.from({ length: count }, () => {
+      const worker = { process: fork(SELF, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), calls: new Map(), nextId: 0, offsetMs: 0 };
+      worker.process.on('message', ({ id, result, error }) => {
+        const call = worker.calls.get(id);
+        worker.calls.delete(id);
+        if (error) call?.reject(new Error(`socket client worker ${worker.process.pid}: ${error}`));
+        else call?.resolve(result);
+      });
+      worker.process.once('exit', (code, signal) => {
+        for (const call of worker.calls.values()) call.reject(new Error(`socket client worker ${worker.process.pid} exited with ${signal ?? `code ${code}`}`));
+        worker.calls.clear();
+      });
+      return worker;
+    });
+    this.subjectsUsed = 0;
+  }
+
+  get pids() {
+    return this.workers.map((worker) => worker.process.pid);
+  }
+
+  call(worker, command, args) {
+    return new Promise((resolve, reject) => {
+      const id = worker.nextId++;
+      worker.calls.set(id, { resolve, reject });
+      worker.process.send({ id, command, args });
+    });
+  }
+
+  all(command, argsOf = () => undefined) {
+    return Promise.all(this.workers.map((worker, index) => this.call(worker, command, argsOf(index))));
+  }
+
+  /** Each worker's clock minus this process's clock, from the round trip with the least IPC time. */
+  async calibrate() {
+    for (const worker of this.workers) {
+      let best = { roundTripMs: Infinity, offsetMs: 0 };
+      for (let round = 0; round < CALIBRATION_ROUNDS; round++) {
+        const sent = clock();
+        const theirs = await this.call(worker, 'clock');
+        const received = clock();
+        if (received - sent < best.roundTripMs) best = { roundTripMs: received - sent, offsetMs: theirs - (sent + received) / 2 };
+      }
+      worker.offsetMs = best.offsetMs;
+      worker.calibrationRoundTripMs = best.roundTripMs;
+    }
+    return this.workers.map((worker) => ({ offsetMs: worker.offsetMs, roundTripMs: worker.calibrationRoundTripMs }));
+  }
+
+  /**
+   * Opens `count` sockets to `url` at `ratePerSec` in total, spread over the workers, each with a
+   * token of its own subject (signed with `secret`). Resolves with every connect latency.
+   */
+  async connect({ url, label, count, ratePerSec, secret }) {
+    const counts = shares(count, this.workers.length);
+    const firstSubject = this.subjectsUsed;
+    this.subjectsUsed += count;
+    const results = await this.all('connect', (index) => {
+      const from = firstSubject + counts.slice(0, index).reduce((sum, n) => sum + n, 0);
+      return {
+        url,
+        label,
+        count: counts[index],
+        ratePerSec: (ratePerSec * counts[index]) / count,
+        secret,
+        subjects: Array.from({ length: counts[index] }, (_, n) => `rtbench-${from + n}`),
+      };
+    });
+    const errors = {};
+    for (const result of results) for (const [message, n] of Object.entries(result.errors)) errors[message] = (errors[message] ?? 0) + n;
+    return {
+      latencies: results.flatMap((result) => result.latencies),
+      lateness: results.flatMap((result) => result.lateness),
+      failed: results.reduce((sum, result) => sum + result.failed, 0),
+      errors,
+    };
+  }
+
+  async subscribe(channel, tableId) {
+    const results = await this.all('subscribe', () => ({ channel, tableId }));
+    const failures = {};
+    for (const result of results) for (const [message, n] of Object.entries(result.failures)) failures[message] = (failures[message] ?? 0) + n;
+    return { ok: results.reduce((sum, result) => sum + result.ok, 0), failures };
+  }
+
+  /** The k-th event of every socket, stamped on this process's clock: `{ times, labels, missing, wrongTable, payloadBytes }`. */
+  async collect(k, timeoutMs) {
+    const results = await this.all('collect', () => ({ k, timeoutMs }));
+    return {
+      times: results.flatMap((result, index) => result.times.map((time) => time - this.workers[index].offsetMs)),
+      labels: results.flatMap((result) => result.labels),
+      missing: results.reduce((sum, result) => sum + result.missing, 0),
+      wrongTable: results.reduce((sum, result) => sum + result.wrongTable, 0),
+      payloadBytes: Math.max(...results.map((result) => result.payloadBytes)),
+    };
+  }
+
+  async disconnect() {
+    const results = await this.all('disconnect');
+    return results.reduce((sum, result) => sum + result.closed, 0);
+  }
+
+  /** RSS of every worker, in MiB. */
+  async memoryMiB() {
+    const rss = await this.all('memory');
+    return rss.map((bytes) => Math.round(bytes / 1024 / 1024));
+  }
+
+  stop() {
+    for (const worker of this.workers) worker.process.kill('SIGKILL');
+  }
+}
