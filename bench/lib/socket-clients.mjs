@@ -50,8 +50,12 @@ function onEvent(socket, payload, expectedTable) {
 /** The table the parent's next events are about, checked on every arrival. */
 const expectedTable = { value: undefined };
 
-/** Opens `count` sockets at `ratePerSec` (socket i at start + i / rate) and reports each connect time. */
-async function connect({ url, label, count, ratePerSec, secret, subjects }) {
+/**
+ * Opens `count` sockets and reports each connect time (failures are counted by message, not
+ * retried). With `ratePerSec`, socket i starts at start + i / rate whatever the earlier ones do (a
+ * storm); otherwise at most `concurrency` connect at a time (building a population).
+ */
+async function connect({ url, label, count, ratePerSec, concurrency, secret, subjects }) {
   // Signed before the clock starts: the storm measures the server, not this worker's HMACs.
   const tokens = subjects.map((subject) => jwt.sign({ roles: ['player'] }, secret, { subject, algorithm: 'HS256', expiresIn: '1h' }));
   const latencies = [];
@@ -62,12 +66,14 @@ async function connect({ url, label, count, ratePerSec, secret, subjects }) {
   const start = performance.now();
   await new Promise((resolve) => {
     let settled = 0;
+    let sent = 0;
     const settle = () => {
       if (++settled === count) resolve();
+      else if (ratePerSec === undefined && sent < count) open(sent++);
     };
     const open = (index) => {
       const began = performance.now();
-      lateness.push(began - start - (index * 1000) / ratePerSec);
+      if (ratePerSec !== undefined) lateness.push(began - start - (index * 1000) / ratePerSec);
       const socket = io(`${origin}${pathname}`, {
         path: '/socket.io',
         transports: ['websocket'],
@@ -91,13 +97,14 @@ async function connect({ url, label, count, ratePerSec, secret, subjects }) {
         settle();
       });
     };
-    let sent = 0;
     const tick = () => {
       const now = performance.now() - start;
       while (sent < count && (sent * 1000) / ratePerSec <= now) open(sent++);
       if (sent < count) setTimeout(tick, 1);
     };
-    tick();
+    if (count === 0) resolve();
+    else if (ratePerSec !== undefined) tick();
+    else while (sent < Math.min(concurrency, count)) open(sent++);
   });
   return { latencies, lateness, failed, errors };
 }
@@ -228,10 +235,11 @@ export class SocketClients {
   }
 
   /**
-   * Opens `count` sockets to `url` at `ratePerSec` in total, spread over the workers, each with a
-   * token of its own subject (signed with `secret`). Resolves with every connect latency.
+   * Opens `count` sockets to `url`, spread over the workers, each with a token of its own subject
+   * (signed with `secret`): at `ratePerSec` in total, or `concurrency` at a time in total. Resolves
+   * with every connect latency and the failures by message.
    */
-  async connect({ url, label, count, ratePerSec, secret }) {
+  async connect({ url, label, count, ratePerSec, concurrency, secret }) {
     const counts = shares(count, this.workers.length);
     const firstSubject = this.subjectsUsed;
     this.subjectsUsed += count;
@@ -241,7 +249,8 @@ export class SocketClients {
         url,
         label,
         count: counts[index],
-        ratePerSec: (ratePerSec * counts[index]) / count,
+        ...(ratePerSec !== undefined && { ratePerSec: (ratePerSec * counts[index]) / count }),
+        concurrency: Math.max(1, Math.round((concurrency ?? 1) / this.workers.length)),
         secret,
         subjects: Array.from({ length: counts[index] }, (_, n) => `rtbench-${from + n}`),
       };
