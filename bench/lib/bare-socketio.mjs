@@ -70,7 +70,11 @@ realtime.on('connection', (socket) => {
   const onChannel = (join) => (payload, ack) => {
     if (typeof ack !== 'function') return;
     const channel = payload?.channel;
-    if (typeof channel !== 'string' || !CHANNEL.test(channel)) {
+    if (typeof channel !== 'string') {
+      ack({ ok: false, error: { code: 'invalid_payload', message: 'expected { channel: string }' } });
+      return;
+    }
+    if (!CHANNEL.test(channel)) {
       ack({ ok: false, error: { code: 'unknown_channel', message: 'channel must be lobby or table:<id>' } });
       return;
     }
