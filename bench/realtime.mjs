@@ -297,9 +297,6 @@ async function measureTarget(target, secret, casterToken, everyonePids) {
 
 /** undefined when `/realtime` accepts a valid token; the reason to skip when the namespace is missing; throws otherwise. */
 async function probeNamespace(base, token) {
-  const handshake = await fetch(`${base}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(5_000) });
-  await handshake.arrayBuffer();
-  if (handshake.status === 404) return 'gateway has no /realtime namespace yet (GET /socket.io/ answered 404: no socket.io server)';
   const error = await new Promise((resolve) => {
     const socket = io(`${base}/realtime`, { path: '/socket.io', transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: 5_000 });
     socket.once('connect', () => {
@@ -313,6 +310,10 @@ async function probeNamespace(base, token) {
   });
   if (error === undefined) return undefined;
   if (error === 'Invalid namespace') return 'gateway has no /realtime namespace yet (socket.io answered "Invalid namespace")';
+  // The WebSocket upgrade failed: a 404 to engine.io's handshake means no socket.io server at all.
+  const handshake = await fetch(`${base}/socket.io/?EIO=4&transport=polling`, { signal: AbortSignal.timeout(5_000) });
+  await handshake.arrayBuffer();
+  if (handshake.status === 404) return `gateway has no /realtime namespace yet (connect failed with "${error}"; GET /socket.io/ answered 404: no socket.io server)`;
   throw new Error(`the gateway refused a valid token on /realtime: ${error}`);
 }
 
