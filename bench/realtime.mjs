@@ -120,23 +120,46 @@ async function withCpu(server, everyonePids, work) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The phases, the same for both targets.
+// The phases. A target is one server under test (bare or gateway) with its two instances; its
+// sockets are one group in the client workers, so both targets hold their subscribers at once and
+// the compared measurements alternate between them (A B, B A, ...): drift of the machine, and the
+// clients' own warming up, then fall on no one side.
+
+/** Calls `work(target)` for every target still measurable, in this order; a target that fails is left out from then on. */
+async function eachTarget(targets, work) {
+  for (const target of targets) {
+    if (target.error) continue;
+    try {
+      await work(target);
+    } catch (error) {
+      target.error = error.message;
+      step(`${target.label}: failed: ${error.message}`);
+      await clients.disconnect(target.key);
+    }
+  }
+}
+
+/** Rounds in alternating order, `rounds` times. */
+async function alternating(targets, rounds, work) {
+  for (let index = 0; index < rounds; index++) await eachTarget(index % 2 === 0 ? targets : [...targets].reverse(), work);
+}
 
 /**
  * One event: POST join or leave through `instance`, then every subscriber's arrival, as ms after
- * the moment the request left this process. The k-th event of every socket is this one.
+ * the moment the request left this process. It is the target's k-th event since its sockets subscribed.
  */
-async function deliver(instance, action, k, token, expected) {
+async function deliver(target, instance, action, expected) {
+  const k = target.eventsSinceSubscribe++;
   const sentAt = clock();
   const response = await fetch(`${instance.base}/api/v1/tables/${TABLE_ID}/${action}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${target.casterToken}` },
     signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
   });
   const body = await response.text();
   const answeredMs = clock() - sentAt;
   if (response.status !== 200) throw new Error(`POST ${action} through ${instance.name} answered HTTP ${response.status}: ${body.slice(0, 300)}`);
-  const got = await clients.collect(k, DELIVERY_TIMEOUT_MS);
+  const got = await clients.collect(target.key, k, DELIVERY_TIMEOUT_MS);
   if (got.missing > 0) {
     throw new Error(`${got.missing} of ${expected} subscribers did not receive ${action}'s table.updated within ${DELIVERY_TIMEOUT_MS} ms after POST ${action} through ${instance.name}`);
   }
@@ -154,142 +177,156 @@ async function deliver(instance, action, k, token, expected) {
   };
 }
 
-async function openSockets(instance, count, secret) {
-  return clients.connect({ url: `${instance.base}/realtime`, label: instance.name, count, concurrency: settings.connectConcurrency, secret });
-}
-
-function checkConnected(what, connected) {
-  if (connected.failed > 0) throw new Error(`${what}: ${connected.failed} connections failed: ${JSON.stringify(connected.errors)}`);
-}
-
-async function subscribeAll(what, expected) {
-  const subscribed = await clients.subscribe(CHANNEL, TABLE_ID);
-  if (subscribed.ok !== expected) throw new Error(`${what}: ${subscribed.ok} of ${expected} subscribe acks were { ok: true }: ${JSON.stringify(subscribed.failures)}`);
-}
-
-async function closeSockets() {
-  await clients.disconnect();
-  await sleep(SETTLE_MS);
-}
-
-/** Everything measured for one target (bare or gateway): the four phases in order. */
-async function measureTarget(target, secret, casterToken, everyonePids) {
-  const [a, b] = target.instances;
-  const label = target.label;
-  /** Events every socket received since it subscribed: the workers count from zero again at each subscribe. */
-  let k = 0;
-  const subscribe = async (what, expected) => {
-    await subscribeAll(what, expected);
-    k = 0;
-  };
-  /** A join then a leave through `instance`: the join is the measured event, the leave puts the table back. */
-  const joinAndLeave = async (instance, expected) => {
-    const joined = await deliver(instance, 'join', k++, casterToken, expected);
-    await deliver(instance, 'leave', k++, casterToken, expected);
+/** A join then a leave through `instance`, with the CPU of the target's first instance: the join is the measured event, the leave puts the table back. */
+async function joinAndLeave(target, instance, expected) {
+  const measured = await withCpu(target.instances[0].child, target.everyonePids, async () => {
+    const joined = await deliver(target, instance, 'join', expected);
+    await deliver(target, instance, 'leave', expected);
     return joined;
-  };
+  });
+  return { ...measured.result, serverCpuMs: measured.serverCpuMs, otherCpuPercent: measured.otherCpuPercent };
+}
 
-  const idle = memoryOf(a.child.pid);
-  step(`${label}: warm-up: ${WARMUP_SOCKETS} sockets, subscribe, one join and leave, close`);
-  checkConnected(`${label} warm-up`, await openSockets(a, WARMUP_SOCKETS, secret));
-  await subscribe(`${label} warm-up`, WARMUP_SOCKETS);
-  await joinAndLeave(a, WARMUP_SOCKETS);
-  await closeSockets();
+async function openSockets(target, instance, count) {
+  const connected = await clients.connect({
+    group: target.key,
+    url: `${instance.base}/realtime`,
+    label: instance.name,
+    count,
+    concurrency: settings.connectConcurrency,
+    secret: target.secret,
+  });
+  if (connected.failed > 0) throw new Error(`${connected.failed} of ${count} connections to ${instance.name} failed: ${JSON.stringify(connected.errors)}`);
+}
 
-  // 4: handshakes at a fixed rate whatever the server does with the earlier ones; failures are
-  // counted, not retried. The sockets are closed again: the storm measures connecting, not holding.
-  const stormCount = settings.stormRatePerSec * settings.stormSeconds;
-  step(`${label}: connect storm: ${stormCount} handshakes at ${settings.stormRatePerSec}/s to ${a.name}`);
-  const storm = await withCpu(a.child, everyonePids, () =>
-    clients.connect({ url: `${a.base}/realtime`, label: a.name, count: stormCount, ratePerSec: settings.stormRatePerSec, secret }),
-  );
-  if (storm.result.failed > 0) step(`${label}: ${storm.result.failed} of ${stormCount} storm connections failed: ${JSON.stringify(storm.result.errors)}`);
-  await closeSockets();
+async function subscribe(target, expected) {
+  const subscribed = await clients.subscribe(target.key, CHANNEL, TABLE_ID);
+  if (subscribed.ok !== expected) throw new Error(`${subscribed.ok} of ${expected} subscribe acks were { ok: true }: ${JSON.stringify(subscribed.failures)}`);
+  target.eventsSinceSubscribe = 0;
+}
 
-  // 1: the population whose memory is read, built a bounded number of handshakes at a time.
-  const beforeConnect = memoryOf(a.child.pid);
-  step(`${label}: ${settings.sockets} sockets to ${a.name}, ${settings.connectConcurrency} connecting at a time`);
-  checkConnected(`${label} ${settings.sockets} sockets`, await openSockets(a, settings.sockets, secret));
+async function closeSockets(target) {
+  await clients.disconnect(target.key);
   await sleep(SETTLE_MS);
-  const connected = memoryOf(a.child.pid);
-  const rssPerThousandMB = round((((connected.rssMiB - beforeConnect.rssMiB) * 1.048576) / settings.sockets) * 1_000, 1);
-  step(`${label}: RSS ${beforeConnect.rssMiB} → ${connected.rssMiB} MiB with ${settings.sockets} sockets: ${rssPerThousandMB} MB per 1,000`);
+}
 
-  // 3: every one of those sockets subscribed, one event each round.
-  await subscribe(`${label} broadcast`, settings.sockets);
-  const subscribed = memoryOf(a.child.pid);
-  step(`${label}: broadcast to ${settings.sockets} subscribers: ${settings.broadcasts} joins through ${a.name}`);
-  const broadcast = await withCpu(a.child, everyonePids, async () => {
-    const rounds = [];
-    for (let index = 0; index < settings.broadcasts; index++) rounds.push(await joinAndLeave(a, settings.sockets));
-    return rounds;
-  });
-  const clientsMiB = await clients.memoryMiB();
-  await closeSockets();
+/** Unmeasured: sockets connect, subscribe, receive one join and leave, and close. */
+async function warmUp(target) {
+  const [a] = target.instances;
+  target.result.memory = { idle: memoryOf(a.child.pid) };
+  step(`${target.label}: warm-up: ${WARMUP_SOCKETS} sockets, subscribe, one join and leave, close`);
+  await openSockets(target, a, WARMUP_SOCKETS);
+  await subscribe(target, WARMUP_SOCKETS);
+  await joinAndLeave(target, a, WARMUP_SOCKETS);
+  await closeSockets(target);
+}
 
-  // 2: half the subscribers on each instance, every join through the first.
-  const half = Math.floor(settings.fanoutSockets / 2);
-  step(`${label}: fan-out: ${half} subscribers on ${a.name}, ${settings.fanoutSockets - half} on ${b.name}, ${settings.fanoutSamples} joins through ${a.name}`);
-  const [onA, onB] = await Promise.all([openSockets(a, half, secret), openSockets(b, settings.fanoutSockets - half, secret)]);
-  checkConnected(`${label} fan-out`, onA);
-  checkConnected(`${label} fan-out`, onB);
-  await subscribe(`${label} fan-out`, settings.fanoutSockets);
-  for (let index = 0; index < WARMUP_SAMPLES; index++) await joinAndLeave(a, settings.fanoutSockets);
-  const fanout = await withCpu(a.child, everyonePids, async () => {
-    const samples = [];
-    for (let index = 0; index < settings.fanoutSamples; index++) samples.push(await joinAndLeave(a, settings.fanoutSockets));
-    return samples;
-  });
-  await closeSockets();
-
-  const rounds = broadcast.result;
-  const samples = fanout.result;
-  return {
-    memory: {
-      idle,
-      beforeConnect,
-      connected,
-      subscribed,
-      after: memoryOf(a.child.pid),
-      rssPerThousandMB,
-      clientWorkersRssMiB: clientsMiB,
-    },
-    connectStorm: {
-      handshakes: stormCount,
-      ratePerSec: settings.stormRatePerSec,
-      latency: distribution(storm.result.latencies),
-      failed: storm.result.failed,
-      failures: storm.result.errors,
-      /** p99 over every attempt, a failed one counting as slower than any: null when more than 1 % failed. */
-      p99OfAttemptsMs: p99OfAttempts(storm.result.latencies, storm.result.failed),
-      lateDispatch: distribution(storm.result.lateness),
-      serverCpuMsPerConnect: round(storm.serverCpuMs / stormCount, 3),
-      otherCpuPercent: storm.otherCpuPercent,
-    },
-    broadcast: {
-      subscribers: settings.sockets,
-      rounds: rounds.length,
-      lastDeliveryMedianMs: median(rounds.map((r) => r.lastMs)),
-      lastDeliveryByRoundMs: rounds.map((r) => round(r.lastMs, 1)),
-      firstDeliveryMedianMs: median(rounds.map((r) => r.firstMs)),
-      restAnswerMedianMs: median(rounds.map((r) => r.answeredMs)),
-      deliveries: distribution(rounds.flatMap((r) => r.delays)),
-      // Every round is two events (the join, then the leave that puts the table back).
-      serverCpuMsPerEvent: round(broadcast.serverCpuMs / (2 * rounds.length), 1),
-      payloadBytes: rounds[0]?.payloadBytes ?? null,
-      otherCpuPercent: broadcast.otherCpuPercent,
-    },
-    fanout: {
-      subscribers: { [a.name]: half, [b.name]: settings.fanoutSockets - half },
-      samples: samples.length,
-      lastDelivery: distribution(samples.map((s) => s.lastMs)),
-      lastDeliveryByInstance: Object.fromEntries(target.instances.map((instance) => [instance.name, distribution(samples.map((s) => s.lastByInstanceMs[instance.name]))])),
-      firstDelivery: distribution(samples.map((s) => s.firstMs)),
-      deliveries: distribution(samples.flatMap((s) => s.delays)),
-      restAnswer: distribution(samples.map((s) => s.answeredMs)),
-      otherCpuPercent: fanout.otherCpuPercent,
-    },
+/**
+ * Target 4: handshakes at a fixed rate whatever the server does with the earlier ones; failures are
+ * counted, not retried. The sockets are closed again: the storm measures connecting, not holding.
+ */
+async function connectStorm(target) {
+  const [a] = target.instances;
+  const handshakes = settings.stormRatePerSec * settings.stormSeconds;
+  step(`${target.label}: connect storm: ${handshakes} handshakes at ${settings.stormRatePerSec}/s to ${a.name}`);
+  const storm = await withCpu(a.child, target.everyonePids, () =>
+    clients.connect({ group: target.key, url: `${a.base}/realtime`, label: a.name, count: handshakes, ratePerSec: settings.stormRatePerSec, secret: target.secret }),
+  );
+  if (storm.result.failed > 0) step(`${target.label}: ${storm.result.failed} of ${handshakes} storm connections failed: ${JSON.stringify(storm.result.errors)}`);
+  await closeSockets(target);
+  target.result.connectStorm = {
+    handshakes,
+    ratePerSec: settings.stormRatePerSec,
+    latency: distribution(storm.result.latencies),
+    failed: storm.result.failed,
+    failures: storm.result.errors,
+    /** p99 over every attempt, a failed one counting as slower than any: null when more than 1 % failed. */
+    p99OfAttemptsMs: p99OfAttempts(storm.result.latencies, storm.result.failed),
+    lateDispatch: distribution(storm.result.lateness),
+    serverCpuMsPerConnect: round(storm.serverCpuMs / handshakes, 3),
+    otherCpuPercent: storm.otherCpuPercent,
   };
+}
+
+/** Target 1: the population whose memory is read, built a bounded number of handshakes at a time, then subscribed. */
+async function populate(target) {
+  const [a] = target.instances;
+  const memory = target.result.memory;
+  memory.beforeConnect = memoryOf(a.child.pid);
+  step(`${target.label}: ${settings.sockets} sockets to ${a.name}, ${settings.connectConcurrency} connecting at a time`);
+  await openSockets(target, a, settings.sockets);
+  await sleep(SETTLE_MS);
+  memory.connected = memoryOf(a.child.pid);
+  memory.rssPerThousandMB = round((((memory.connected.rssMiB - memory.beforeConnect.rssMiB) * 1.048576) / settings.sockets) * 1_000, 1);
+  step(`${target.label}: RSS ${memory.beforeConnect.rssMiB} → ${memory.connected.rssMiB} MiB with ${settings.sockets} sockets: ${memory.rssPerThousandMB} MB per 1,000`);
+  await subscribe(target, settings.sockets);
+  memory.subscribed = memoryOf(a.child.pid);
+}
+
+function broadcastResult(rounds) {
+  return {
+    subscribers: settings.sockets,
+    rounds: rounds.length,
+    lastDeliveryMedianMs: median(rounds.map((r) => r.lastMs)),
+    lastDeliveryByRoundMs: rounds.map((r) => round(r.lastMs, 1)),
+    firstDeliveryMedianMs: median(rounds.map((r) => r.firstMs)),
+    restAnswerMedianMs: median(rounds.map((r) => r.answeredMs)),
+    deliveries: distribution(rounds.flatMap((r) => r.delays)),
+    // Every round is two events (the join, then the leave that puts the table back).
+    serverCpuMsPerEvent: round(rounds.reduce((sum, r) => sum + r.serverCpuMs, 0) / (2 * rounds.length), 1),
+    payloadBytes: rounds[0]?.payloadBytes ?? null,
+    otherCpuPercent: Math.max(...rounds.map((r) => r.otherCpuPercent)),
+  };
+}
+
+function fanoutResult(target, samples, half) {
+  const [a, b] = target.instances;
+  return {
+    subscribers: { [a.name]: half, [b.name]: settings.fanoutSockets - half },
+    samples: samples.length,
+    lastDelivery: distribution(samples.map((s) => s.lastMs)),
+    lastDeliveryByInstance: Object.fromEntries(target.instances.map((instance) => [instance.name, distribution(samples.map((s) => s.lastByInstanceMs[instance.name]))])),
+    firstDelivery: distribution(samples.map((s) => s.firstMs)),
+    deliveries: distribution(samples.flatMap((s) => s.delays)),
+    restAnswer: distribution(samples.map((s) => s.answeredMs)),
+    otherCpuPercent: Math.max(...samples.map((s) => s.otherCpuPercent)),
+  };
+}
+
+/** Every phase for every target: the ones compared with each other in alternating rounds. */
+async function measure(targets) {
+  await eachTarget(targets, warmUp);
+  await eachTarget(targets, connectStorm);
+  await eachTarget(targets, populate);
+
+  // Target 3: both populations subscribed, one join each in turn.
+  step(`broadcast to ${settings.sockets} subscribers: ${settings.broadcasts} joins through A, alternating between ${targets.map((t) => t.label).join(' and ')}`);
+  const rounds = Object.fromEntries(targets.map((target) => [target.key, []]));
+  await alternating(targets, settings.broadcasts, async (target) => rounds[target.key].push(await joinAndLeave(target, target.instances[0], settings.sockets)));
+  const clientWorkersRssMiB = await clients.memoryMiB();
+  await eachTarget(targets, async (target) => {
+    target.result.broadcast = broadcastResult(rounds[target.key]);
+    target.result.memory.clientWorkersRssMiB = clientWorkersRssMiB;
+    await closeSockets(target);
+  });
+
+  // Target 2: half the subscribers on each instance, every join through the first.
+  const half = Math.floor(settings.fanoutSockets / 2);
+  const samples = Object.fromEntries(targets.map((target) => [target.key, []]));
+  await eachTarget(targets, async (target) => {
+    const [a, b] = target.instances;
+    step(`${target.label}: fan-out: ${half} subscribers on ${a.name}, ${settings.fanoutSockets - half} on ${b.name}`);
+    await Promise.all([openSockets(target, a, half), openSockets(target, b, settings.fanoutSockets - half)]);
+    await subscribe(target, settings.fanoutSockets);
+    for (let index = 0; index < WARMUP_SAMPLES; index++) await joinAndLeave(target, a, settings.fanoutSockets);
+  });
+  step(`fan-out: ${settings.fanoutSamples} joins through A, alternating`);
+  await alternating(targets, settings.fanoutSamples, async (target) => samples[target.key].push(await joinAndLeave(target, target.instances[0], settings.fanoutSockets)));
+  await eachTarget(targets, async (target) => {
+    target.result.fanout = fanoutResult(target, samples[target.key], half);
+    await closeSockets(target);
+    target.result.memory.after = memoryOf(target.instances[0].child.pid);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,81 +484,79 @@ async function main() {
   const openFileLimit = checkFileLimit();
   const redisServer = redisServerPath();
 
-  const [redisPort, bareAPort, bareBPort, gatewayAPort, gatewayBPort, playerPort, tablePort] = await freePorts(7);
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  step(`starting redis-server (${redisUrl}) and ${settings.workers} socket.io-client workers`);
-  // A Redis of its own: the adapters' pub/sub traffic must not meet other users of a shared one.
-  const redis = startCommand('redis-server', redisServer, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
-  await waitForRedis(redis, redisUrl);
+  const [bareRedisPort, gatewayRedisPort, bareAPort, bareBPort, gatewayAPort, gatewayBPort, playerPort, tablePort] = await freePorts(8);
+  const bareRedisUrl = `redis://127.0.0.1:${bareRedisPort}`;
+  const gatewayRedisUrl = `redis://127.0.0.1:${gatewayRedisPort}`;
+  step(`starting two redis-servers (bare: ${bareRedisUrl}, gateway: ${gatewayRedisUrl}) and ${settings.workers} socket.io-client workers`);
+  // Redis servers of their own: the adapters' pub/sub traffic must not meet other users of a shared
+  // one, nor each other (the bare servers would relay the gateways' broadcasts to their own rooms).
+  const redisArgs = (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const redises = [
+    startCommand('redis-server-bare', redisServer, redisArgs(bareRedisPort), {}),
+    startCommand('redis-server-gateway', redisServer, redisArgs(gatewayRedisPort), {}),
+  ];
+  await Promise.all([waitForRedis(redises[0], bareRedisUrl), waitForRedis(redises[1], gatewayRedisUrl)]);
   clients = new SocketClients(settings.workers);
   const calibration = await clients.calibrate();
 
   const secret = randomBytes(32).toString('hex');
   const casterToken = jwt.sign({ roles: ['player'] }, secret, { subject: CASTER, algorithm: 'HS256', expiresIn: '1h' });
-  const env = { NODE_ENV: 'production', LOG_LEVEL, HOST: '127.0.0.1', JWT_SECRET: secret, JWT_CLOCK_TOLERANCE_S: String(JWT_CLOCK_TOLERANCE_S), REDIS_URL: redisUrl };
-  const started = [redis];
+  const env = { NODE_ENV: 'production', LOG_LEVEL, HOST: '127.0.0.1', JWT_SECRET: secret, JWT_CLOCK_TOLERANCE_S: String(JWT_CLOCK_TOLERANCE_S) };
+  const started = [...redises];
   const everyonePids = () => [...started.filter((child) => child.alive).map((child) => child.pid), ...clients.pids];
-  const results = {};
   const skipped = {};
-
   const instanceOf = (name, child, port) => ({ name, child, base: `http://127.0.0.1:${port}` });
+  const targetOf = (key, label, instances) => ({ key, label, instances, secret, casterToken, everyonePids, eventsSinceSubscribe: 0, result: {}, error: undefined });
 
-  // (a) the bare socket.io servers, stopped before the gateway starts: their Redis adapters would
-  // otherwise receive the gateway's broadcasts on the same channels.
+  // (a) two bare socket.io servers on their Redis.
   step(`starting two bare socket.io servers (:${bareAPort}, :${bareBPort})`);
+  const bareEnv = { ...env, REDIS_URL: bareRedisUrl };
   const bare = [
-    instanceOf('A', start('bare-socketio-a', 'bench/lib/bare-socketio.mjs', { ...env, PORT: String(bareAPort) }, { cwd: ROOT }), bareAPort),
-    instanceOf('B', start('bare-socketio-b', 'bench/lib/bare-socketio.mjs', { ...env, PORT: String(bareBPort) }, { cwd: ROOT }), bareBPort),
+    instanceOf('A', start('bare-socketio-a', 'bench/lib/bare-socketio.mjs', { ...bareEnv, PORT: String(bareAPort) }, { cwd: ROOT }), bareAPort),
+    instanceOf('B', start('bare-socketio-b', 'bench/lib/bare-socketio.mjs', { ...bareEnv, PORT: String(bareBPort) }, { cwd: ROOT }), bareBPort),
   ];
   started.push(...bare.map((instance) => instance.child));
   await Promise.all(bare.map((instance) => waitForHttpOk(instance.child, `${instance.base}/health`)));
-  for (const child of started) child.quiet();
-  try {
-    results.bare = await measureTarget({ label: 'bare socket.io', instances: bare }, secret, casterToken, everyonePids);
-  } catch (error) {
-    results.bare = { error: error.message };
-    step(`bare socket.io: failed: ${error.message}`);
-    await clients.disconnect();
-  }
-  await Promise.all(bare.map((instance) => stop(instance.child)));
+  const targets = [targetOf('bare', 'bare socket.io', bare)];
 
-  // (b) the gateway: two instances on the same Redis, in front of player-service and table-service.
+  // (b) two gateways on theirs, in front of player-service and table-service.
   if (!existsSync(GATEWAY_MAIN)) {
     skipped.gateway = 'dist/apps/gateway/main.js not found (npm run build)';
   } else {
-    const services = { PLAYER_SERVICE_URL: `127.0.0.1:${playerPort}`, TABLE_SERVICE_URL: `127.0.0.1:${tablePort}` };
+    const gatewayEnv = { ...env, REDIS_URL: gatewayRedisUrl, PLAYER_SERVICE_URL: `127.0.0.1:${playerPort}`, TABLE_SERVICE_URL: `127.0.0.1:${tablePort}` };
     step(`starting player-service (:${playerPort}), table-service (:${tablePort}) and two gateways (:${gatewayAPort}, :${gatewayBPort})`);
-    const player = start('player-service', 'dist/apps/player-service/main.js', { ...env, ...services }, { cwd: ROOT });
-    const table = start('table-service', 'dist/apps/table-service/main.js', { ...env, ...services }, { cwd: ROOT });
+    const player = start('player-service', 'dist/apps/player-service/main.js', gatewayEnv, { cwd: ROOT });
+    const table = start('table-service', 'dist/apps/table-service/main.js', gatewayEnv, { cwd: ROOT });
     started.push(player, table);
-    await Promise.all([waitForGrpcServing(player, services.PLAYER_SERVICE_URL, PLAYER_SERVICE), waitForGrpcServing(table, services.TABLE_SERVICE_URL, TABLE_SERVICE)]);
+    await Promise.all([
+      waitForGrpcServing(player, gatewayEnv.PLAYER_SERVICE_URL, PLAYER_SERVICE),
+      waitForGrpcServing(table, gatewayEnv.TABLE_SERVICE_URL, TABLE_SERVICE),
+    ]);
     // The benchmark's single caster would exhaust the default REST limit; it measures delivery without it.
-    const gatewayEnv = { ...env, ...services, RATE_LIMIT_DEFAULT: 'off' };
     const gateways = [
-      instanceOf('A', start('gateway-a', GATEWAY_MAIN, { ...gatewayEnv, PORT: String(gatewayAPort) }, { cwd: ROOT }), gatewayAPort),
-      instanceOf('B', start('gateway-b', GATEWAY_MAIN, { ...gatewayEnv, PORT: String(gatewayBPort) }, { cwd: ROOT }), gatewayBPort),
+      instanceOf('A', start('gateway-a', GATEWAY_MAIN, { ...gatewayEnv, RATE_LIMIT_DEFAULT: 'off', PORT: String(gatewayAPort) }, { cwd: ROOT }), gatewayAPort),
+      instanceOf('B', start('gateway-b', GATEWAY_MAIN, { ...gatewayEnv, RATE_LIMIT_DEFAULT: 'off', PORT: String(gatewayBPort) }, { cwd: ROOT }), gatewayBPort),
     ];
     started.push(...gateways.map((instance) => instance.child));
     // Ready means the gateways see both services; only then does a table answer without logging a 503.
     await Promise.all(gateways.map((instance) => waitForHttpOk(instance.child, `${instance.base}/health/ready`)));
     await Promise.all(gateways.map((instance) => waitForHttpOk(instance.child, `${instance.base}/api/v1/tables/${TABLE_ID}`, { authorization: `Bearer ${casterToken}` })));
-    skipped.gateway = await probeNamespace(gateways[0].base, casterToken);
-    for (const child of started) child.quiet();
-    if (skipped.gateway === undefined) {
-      try {
-        results.gateway = await measureTarget({ label: 'gateway', instances: gateways }, secret, casterToken, everyonePids);
-      } catch (error) {
-        results.gateway = { error: error.message };
-        step(`gateway: failed: ${error.message}`);
-      }
+    const missing = await probeNamespace(gateways[0].base, casterToken);
+    if (missing === undefined) targets.push(targetOf('gateway', 'gateway', gateways));
+    else {
+      skipped.gateway = missing;
+      await Promise.all(gateways.map((instance) => stop(instance.child)));
     }
   }
-  if (skipped.gateway === undefined) delete skipped.gateway;
-  else step(`gateway: skipped: ${skipped.gateway}`);
+  if (skipped.gateway) step(`gateway: skipped: ${skipped.gateway}`);
+  for (const child of started) child.quiet();
+
+  await measure(targets);
+  const results = Object.fromEntries(targets.map((target) => [target.key, target.error ? { error: target.error } : target.result]));
 
   await sleep(250); // let the last log lines arrive
-  const logs = Object.fromEntries(started.filter((child) => child !== redis).map((child) => [child.name, { lines: child.summarised, messages: Object.fromEntries(child.messages) }]));
-  const targets = judge(results);
+  const logs = Object.fromEntries(started.filter((child) => !redises.includes(child)).map((child) => [child.name, { lines: child.summarised, messages: Object.fromEntries(child.messages) }]));
+  const judged = judge(results);
   const measured = Object.values(results).filter((r) => r.connectStorm);
   const report = {
     date: startedAt.toISOString().slice(0, 10),
@@ -543,9 +578,9 @@ async function main() {
     },
     skipped,
     results,
-    targets,
+    targets: judged,
     /** null while a target could not be measured (the gateway skipped or failed). */
-    pass: targets.some((t) => t.pass === null) ? null : targets.every((t) => t.pass),
+    pass: judged.some((t) => t.pass === null) ? null : judged.every((t) => t.pass),
     logs,
     /** Other processes took a noticeable share of the CPU during a measured phase: compare with care. */
     disturbed: measured.some((r) => [r.connectStorm, r.broadcast, r.fanout].some((phase) => phase.otherCpuPercent > DISTURBED_PERCENT)),

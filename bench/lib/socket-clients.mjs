@@ -25,37 +25,45 @@ export const clock = () => performance.timeOrigin + performance.now();
 // ---------------------------------------------------------------------------------------------
 // The worker: sockets, their arrivals, and the commands the parent sends.
 
-/** Every open socket of this worker, with the label of the server it is connected to. */
-let sockets = [];
-/** arrivals[k]: the k-th `table.updated` every socket received since the last subscribe. */
-let arrivals = [];
-/** k → resolve(), for a collect() waiting until every socket has its k-th event. */
+/**
+ * The sockets of this worker by group (one group per server under test, so both can hold their
+ * subscribers at once and take turns): each group's open sockets, the arrivals of their
+ * `table.updated` events since they last subscribed (arrivals[k]: every socket's k-th event), and
+ * the table those events must be about.
+ */
+const groups = new Map();
+/** `${group}:${k}` → resolve(), for a collect() waiting until every socket of the group has its k-th event. */
 const waiting = new Map();
 
-function arrival(k) {
-  arrivals[k] ??= { times: [], labels: [], wrongTable: 0, payloadBytes: 0 };
-  return arrivals[k];
+function groupOf(name) {
+  if (!groups.has(name)) groups.set(name, { sockets: [], arrivals: [], tableId: undefined });
+  return groups.get(name);
 }
 
-function onEvent(socket, payload, expectedTable) {
+function arrival(group, k) {
+  group.arrivals[k] ??= { times: [], labels: [], wrongTable: 0, payloadBytes: 0 };
+  return group.arrivals[k];
+}
+
+function onEvent(socket, payload) {
   const at = clock();
-  const entry = arrival(socket.received++);
+  const group = groupOf(socket.group);
+  const k = socket.received++;
+  const entry = arrival(group, k);
   entry.times.push(at);
   entry.labels.push(socket.label);
-  if (payload?.table?.id !== expectedTable.value) entry.wrongTable += 1;
+  if (payload?.table?.id !== group.tableId) entry.wrongTable += 1;
   if (entry.payloadBytes === 0) entry.payloadBytes = Buffer.byteLength(JSON.stringify(payload));
-  if (entry.times.length === sockets.length) waiting.get(socket.received - 1)?.();
+  if (entry.times.length === group.sockets.length) waiting.get(`${socket.group}:${k}`)?.();
 }
-
-/** The table the parent's next events are about, checked on every arrival. */
-const expectedTable = { value: undefined };
 
 /**
  * Opens `count` sockets and reports each connect time (failures are counted by message, not
  * retried). With `ratePerSec`, socket i starts at start + i / rate whatever the earlier ones do (a
  * storm); otherwise at most `concurrency` connect at a time (building a population).
  */
-async function connect({ url, label, count, ratePerSec, concurrency, secret, subjects }) {
+async function connect({ group: name, url, label, count, ratePerSec, concurrency, secret, subjects }) {
+  const group = groupOf(name);
   // Signed before the clock starts: the storm measures the server, not this worker's HMACs.
   const tokens = subjects.map((subject) => jwt.sign({ roles: ['player'] }, secret, { subject, algorithm: 'HS256', expiresIn: '1h' }));
   const latencies = [];
@@ -82,12 +90,13 @@ async function connect({ url, label, count, ratePerSec, concurrency, secret, sub
         reconnection: false,
         timeout: CONNECT_TIMEOUT_MS,
       });
+      socket.group = name;
       socket.label = label;
       socket.received = 0;
-      socket.on(EVENT, (payload) => onEvent(socket, payload, expectedTable));
+      socket.on(EVENT, (payload) => onEvent(socket, payload));
       socket.once('connect', () => {
         latencies.push(performance.now() - began);
-        sockets.push(socket);
+        group.sockets.push(socket);
         settle();
       });
       socket.once('connect_error', (error) => {
@@ -109,13 +118,14 @@ async function connect({ url, label, count, ratePerSec, concurrency, secret, sub
   return { latencies, lateness, failed, errors };
 }
 
-/** Every socket subscribes to `channel` and waits for its ack; arrivals start again from zero. */
-async function subscribe({ channel, tableId }) {
-  arrivals = [];
-  expectedTable.value = tableId;
-  for (const socket of sockets) socket.received = 0;
+/** Every socket of the group subscribes to `channel` and waits for its ack; its arrivals start again from zero. */
+async function subscribe({ group: name, channel, tableId }) {
+  const group = groupOf(name);
+  group.arrivals = [];
+  group.tableId = tableId;
+  for (const socket of group.sockets) socket.received = 0;
   const acks = await Promise.all(
-    sockets.map((socket) =>
+    group.sockets.map((socket) =>
       socket
         .timeout(ACK_TIMEOUT_MS)
         .emitWithAck('subscribe', { channel })
@@ -130,29 +140,29 @@ async function subscribe({ channel, tableId }) {
   return { ok: acks.filter((ack) => ack === 'ok').length, failures };
 }
 
-/** Waits until every socket has received its k-th event (or `timeoutMs`), then hands over the stamps. */
-async function collect({ k, timeoutMs }) {
-  const complete = () => (arrivals[k]?.times.length ?? 0) >= sockets.length;
-  if (!complete()) {
+/** Waits until every socket of the group has received its k-th event (or `timeoutMs`), then hands over the stamps. */
+async function collect({ group: name, k, timeoutMs }) {
+  const group = groupOf(name);
+  if ((group.arrivals[k]?.times.length ?? 0) < group.sockets.length) {
+    const key = `${name}:${k}`;
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
-      waiting.set(k, () => {
+      waiting.set(key, () => {
         clearTimeout(timer);
         resolve();
       });
     });
-    waiting.delete(k);
+    waiting.delete(key);
   }
-  const entry = arrivals[k] ?? arrival(k);
-  return { times: entry.times, labels: entry.labels, missing: sockets.length - entry.times.length, wrongTable: entry.wrongTable, payloadBytes: entry.payloadBytes };
+  const entry = arrival(group, k);
+  return { times: entry.times, labels: entry.labels, missing: group.sockets.length - entry.times.length, wrongTable: entry.wrongTable, payloadBytes: entry.payloadBytes };
 }
 
-function disconnect() {
-  for (const socket of sockets) socket.disconnect();
-  const closed = sockets.length;
-  sockets = [];
-  arrivals = [];
-  return { closed };
+function disconnect({ group: name }) {
+  const group = groupOf(name);
+  for (const socket of group.sockets) socket.disconnect();
+  groups.delete(name);
+  return { closed: group.sockets.length };
 }
 
 const COMMANDS = {
@@ -239,13 +249,14 @@ export class SocketClients {
    * (signed with `secret`): at `ratePerSec` in total, or `concurrency` at a time in total. Resolves
    * with every connect latency and the failures by message.
    */
-  async connect({ url, label, count, ratePerSec, concurrency, secret }) {
+  async connect({ group, url, label, count, ratePerSec, concurrency, secret }) {
     const counts = shares(count, this.workers.length);
     const firstSubject = this.subjectsUsed;
     this.subjectsUsed += count;
     const results = await this.all('connect', (index) => {
       const from = firstSubject + counts.slice(0, index).reduce((sum, n) => sum + n, 0);
       return {
+        group,
         url,
         label,
         count: counts[index],
@@ -265,16 +276,16 @@ export class SocketClients {
     };
   }
 
-  async subscribe(channel, tableId) {
-    const results = await this.all('subscribe', () => ({ channel, tableId }));
+  async subscribe(group, channel, tableId) {
+    const results = await this.all('subscribe', () => ({ group, channel, tableId }));
     const failures = {};
     for (const result of results) for (const [message, n] of Object.entries(result.failures)) failures[message] = (failures[message] ?? 0) + n;
     return { ok: results.reduce((sum, result) => sum + result.ok, 0), failures };
   }
 
-  /** The k-th event of every socket, stamped on this process's clock: `{ times, labels, missing, wrongTable, payloadBytes }`. */
-  async collect(k, timeoutMs) {
-    const results = await this.all('collect', () => ({ k, timeoutMs }));
+  /** The k-th event of every socket of `group`, stamped on this process's clock: `{ times, labels, missing, wrongTable, payloadBytes }`. */
+  async collect(group, k, timeoutMs) {
+    const results = await this.all('collect', () => ({ group, k, timeoutMs }));
     return {
       times: results.flatMap((result, index) => result.times.map((time) => time - this.workers[index].offsetMs)),
       labels: results.flatMap((result) => result.labels),
@@ -284,8 +295,8 @@ export class SocketClients {
     };
   }
 
-  async disconnect() {
-    const results = await this.all('disconnect');
+  async disconnect(group) {
+    const results = await this.all('disconnect', () => ({ group }));
     return results.reduce((sum, result) => sum + result.closed, 0);
   }
 
