@@ -493,7 +493,7 @@ async function main() {
   step(`starting two redis-servers (bare: ${bareRedisUrl}, gateway: ${gatewayRedisUrl}) and ${settings.workers} socket.io-client workers`);
   // Redis servers of their own: the adapters' pub/sub traffic must not meet other users of a shared
   // one, nor each other (the bare servers would relay the gateways' broadcasts to their own rooms).
-  const redisArgs = (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const redisArgs = (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
   const redises = [
     startCommand('redis-server-bare', redisServer, redisArgs(bareRedisPort), {}),
     startCommand('redis-server-gateway', redisServer, redisArgs(gatewayRedisPort), {}),
