@@ -1,5 +1,5 @@
 // `npm run bench`: the scenarios one after the other, each in its own process (each owns and stops
-// its children). BENCH_SCENARIO=lobby|proxy|policies|all picks them; default all. See bench/README.md.
+// its children). BENCH_SCENARIO=lobby|proxy|policies|realtime|all picks them; default all. See bench/README.md.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -7,6 +7,7 @@ const SCENARIOS = {
   lobby: fileURLToPath(new URL('./lobby.mjs', import.meta.url)),
   proxy: fileURLToPath(new URL('./proxy.mjs', import.meta.url)),
   policies: fileURLToPath(new URL('./policies.mjs', import.meta.url)),
+  realtime: fileURLToPath(new URL('./realtime.mjs', import.meta.url)),
 };
 
 const chosen = process.env.BENCH_SCENARIO || 'all';

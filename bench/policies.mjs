@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { exitPaths, start, startCommand } from './lib/processes.mjs';
-import { freePorts, waitForGrpcServing, waitForHttpOk } from './lib/probes.mjs';
+import { freePorts, waitForGrpcServing, waitForHttpOk, waitForRedis } from './lib/probes.mjs';
 import { writeResults } from './lib/results.mjs';
 import { DISTURBED_PERCENT, measureAlternating, tableLines } from './lib/rounds.mjs';
 import { benchSettings } from './lib/settings.mjs';
@@ -93,12 +93,17 @@ async function main() {
   const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', PLAYER_SERVICE_URL: playerAddress, TABLE_SERVICE_URL: tableAddress };
 
   step(`starting redis-server (:${redisPort}), player-service and table-service`);
-  const redis = startCommand('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const redis = startCommand('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {});
   const player = start('player-service', 'dist/apps/player-service/main.js', common, { cwd: ROOT });
   const table = start('table-service', 'dist/apps/table-service/main.js', common, { cwd: ROOT });
-  await Promise.all([waitForGrpcServing(player, playerAddress, PLAYER_SERVICE), waitForGrpcServing(table, tableAddress, TABLE_SERVICE)]);
+  await Promise.all([
+    waitForRedis(redis, redisUrl),
+    waitForGrpcServing(player, playerAddress, PLAYER_SERVICE),
+    waitForGrpcServing(table, tableAddress, TABLE_SERVICE),
+  ]);
 
-  const gatewayEnv = { ...common, HOST: '127.0.0.1', JWT_SECRET: secret, REDIS_URL: `redis://127.0.0.1:${redisPort}` };
+  const gatewayEnv = { ...common, HOST: '127.0.0.1', JWT_SECRET: secret, REDIS_URL: redisUrl };
   const gateway = (name, port, env) => ({
     name,
     baseUrl: `http://127.0.0.1:${port}`,

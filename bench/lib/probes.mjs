@@ -1,6 +1,7 @@
 // Free ports and readiness probes for the processes under test.
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { healthV1 } from '@portico/contracts';
+import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
 
 const POLL_INTERVAL_MS = 100;
@@ -66,5 +67,20 @@ export async function waitForHttpOk(child, url, headers, timeoutMs = 30_000) {
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
     await response.arrayBuffer();
     return response.status === 200 ? undefined : `HTTP ${response.status}`;
+  });
+}
+
+/** Waits until the Redis server at `url` answers PING. */
+export async function waitForRedis(child, url, timeoutMs = 10_000) {
+  await poll(`${child.name} (${url})`, child, timeoutMs, async () => {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // A refused connection is the answer here (not up yet), not an error worth printing.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG' ? undefined : 'no PONG';
+    } finally {
+      client.disconnect();
+    }
   });
 }

@@ -17,3 +17,17 @@ export function benchSettings() {
     rounds: positiveInteger('BENCH_ROUNDS', 3),
   };
 }
+
+/** The realtime scenario's own variables (bench/README.md, "The realtime scenario"). */
+export function realtimeSettings() {
+  return {
+    sockets: positiveInteger('BENCH_RT_SOCKETS', 10_000),
+    fanoutSockets: positiveInteger('BENCH_RT_FANOUT_SOCKETS', 2_000),
+    stormRatePerSec: positiveInteger('BENCH_RT_STORM_RATE', 1_000),
+    stormSeconds: positiveInteger('BENCH_RT_STORM_S', 5),
+    connectConcurrency: positiveInteger('BENCH_RT_CONNECT_CONCURRENCY', 200),
+    broadcasts: positiveInteger('BENCH_RT_BROADCASTS', 5),
+    fanoutSamples: positiveInteger('BENCH_RT_FANOUT_SAMPLES', 50),
+    workers: positiveInteger('BENCH_RT_WORKERS', 4),
+  };
+}

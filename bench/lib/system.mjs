@@ -107,13 +107,17 @@ export function round(value, digits = 2) {
 }
 
 /**
- * Prints the run's settings and how busy the machine is before a scenario starts (warning when
- * other work competes for the cores); returns that busy share for the results file.
+ * Prints the run's settings (`description`, by default the BENCH_* load settings) and how busy the
+ * machine is before a scenario starts (warning when other work competes for the cores); returns that
+ * busy share for the results file.
  */
-export async function announceRun(step, settings, disturbedPercent) {
-  step(
-    `settings: ${settings.rounds} rounds of ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_ROUNDS, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`,
-  );
+export async function announceRun(
+  step,
+  settings,
+  disturbedPercent,
+  description = `${settings.rounds} rounds of ${settings.durationS} s, ${settings.connections} connections, ${settings.warmupS} s warm-up (BENCH_ROUNDS, BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_WARMUP_S)`,
+) {
+  step(`settings: ${description}`);
   const busyBefore = await machineBusyPercent();
   step(`machine ${busyBefore}% busy before starting`);
   if (busyBefore > 2 * disturbedPercent) step('warning: other work is running on this machine; it competes for the same cores and skews the numbers');
