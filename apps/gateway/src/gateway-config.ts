@@ -1,3 +1,4 @@
+import { analyticsStreamFields, type AnalyticsModuleOptions } from '@portico/analytics';
 import { booleanFlag, grpcAddressList, logLevel, milliseconds, port, redisUrl } from '@portico/config';
 import { checkDiscovery, discoveryFields, discoverySettings, type DiscoverySettings } from '@portico/discovery';
 import { BALANCER_KINDS } from '@portico/upstream';
@@ -66,6 +67,8 @@ const fields = z.object({
   RATE_LIMIT_FAILURE_MODE: z.enum(['fail-open', 'fail-closed']).default('fail-open'),
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
+  ...analyticsStreamFields,
+  ANALYTICS_BUFFER_SIZE: z.coerce.number().int().min(1).default(10_000),
 });
 
 /** Rules across variables: exactly one key source, and an algorithm that fits it. */
@@ -150,5 +153,15 @@ export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readon
     failureMode: env.RATE_LIMIT_FAILURE_MODE,
     exemptPrefixes,
     ...(env.RATE_LIMIT_DEFAULT !== undefined && { defaultLimit: { ...env.RATE_LIMIT_DEFAULT, algorithm: env.RATE_LIMIT_ALGORITHM } }),
+  };
+}
+
+/** Session events go to ANALYTICS_STREAM; what Redis cannot take at once waits in a bounded buffer. */
+export function analyticsOptions(env: GatewayEnvironment): AnalyticsModuleOptions {
+  return {
+    stream: env.ANALYTICS_STREAM,
+    maxLength: env.ANALYTICS_STREAM_MAXLEN,
+    instanceTtlMs: env.ANALYTICS_INSTANCE_TTL_MS,
+    bufferSize: env.ANALYTICS_BUFFER_SIZE,
   };
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AnalyticsModule } from '@portico/analytics';
 import { AuthModule } from '@portico/auth';
 import { DiscoveryModule, ServiceDirectory } from '@portico/discovery';
 import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
@@ -12,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { BackendsModule } from './backends/backends.module.js';
 import { PlayerBackend } from './backends/player-backend.js';
 import { TableBackend } from './backends/table-backend.js';
-import { authOptions, backendPools, gatewayDiscovery, rateLimitOptions, type GatewayEnvironment } from './gateway-config.js';
+import { analyticsOptions, authOptions, backendPools, gatewayDiscovery, rateLimitOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GetLobby } from './lobby/get-lobby.use-case.js';
 import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
@@ -46,6 +47,7 @@ export class GatewayModule {
           trustProxy: env.TRUST_PROXY,
           zone: env.ZONE,
         }),
+        AnalyticsModule.forRoot(analyticsOptions(env)),
         HealthModule.forRoot({
           checks: {
             // The backends are injected only so their pools have joined the directory first.
