@@ -6,6 +6,7 @@ export class AnalyticsWorker {
   private readonly logger = new Logger('analytics-worker');
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> = Promise.resolve();
+  private sweepFailing = false;
 
   constructor(
     readonly consumer: SessionEventConsumer,
@@ -13,11 +14,17 @@ export class AnalyticsWorker {
     private readonly sweepIntervalMs: number,
   ) {}
 
-  async start(): Promise<void> {
-    await this.consumer.createGroup();
+  /** Connecting and creating the consumer group happen in the loop, so a Redis that is not up yet is waited for. */
+  start(): void {
     this.consumer.start();
     this.sweepTimer = setInterval(() => {
-      this.sweeping = this.sweeper.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'sweep failed; retried next interval'));
+      this.sweeping = this.sweeper.sweep().then(
+        () => (this.sweepFailing = false),
+        (error: unknown) => {
+          if (!this.sweepFailing) this.logger.warn({ err: error }, 'sweep failed; retried every interval');
+          this.sweepFailing = true;
+        },
+      );
     }, this.sweepIntervalMs);
   }
 

@@ -18,8 +18,8 @@ async function start(env: AnalyticsWorkerEnvironment): Promise<void> {
   const worker = app.get(AnalyticsWorker);
   const probes = new WorkerProbes(app.get(Metrics).registry);
   const port = await probes.listen(env.ANALYTICS_WORKER_PORT);
-  await worker.start();
-  logger.log({ port, stream: env.ANALYTICS_STREAM, group: env.ANALYTICS_GROUP, consumer: env.ANALYTICS_CONSUMER }, 'analytics worker consuming');
+  worker.start();
+  logger.log({ port, stream: env.ANALYTICS_STREAM, group: env.ANALYTICS_GROUP, consumer: env.ANALYTICS_CONSUMER }, 'analytics worker started');
 
   onShutdownSignal(
     async () => {

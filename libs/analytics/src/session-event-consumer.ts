@@ -50,6 +50,7 @@ export class SessionEventConsumer {
   private readonly logger = new Logger('analytics-consumer');
   private readonly keys: AnalyticsKeys;
   private claimCursor = '0-0';
+  private groupReady = false;
   private stopping = false;
   private running: Promise<void> | undefined;
 
@@ -83,6 +84,10 @@ export class SessionEventConsumer {
 
   /** One round: claim what dead consumers left, then read new entries; resolves with the entries handled. */
   async poll(): Promise<number> {
+    if (!this.groupReady) {
+      await this.createGroup();
+      this.groupReady = true;
+    }
     const claimed = await this.claim();
     if (this.stopping) return claimed;
     const reply = (await this.blocking.xreadgroup(
@@ -119,15 +124,34 @@ export class SessionEventConsumer {
     let failing = false;
     while (!this.stopping) {
       try {
+        await this.connected();
         await this.poll();
         if (failing) this.logger.log('analytics stream reachable again');
         failing = false;
       } catch (error) {
         if (this.stopping) break;
+        // The stream or the group was deleted: recreate the group on the next round.
+        if (error instanceof Error && error.message.startsWith('NOGROUP')) this.groupReady = false;
         if (!failing) this.logger.error({ err: error }, 'analytics stream unreachable; retrying');
         failing = true;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
+    }
+  }
+
+  /** Waits (up to a second) for both connections: commands fail at once while they connect. */
+  private async connected(): Promise<void> {
+    for (const connection of [this.redis, this.blocking]) {
+      if (connection.status === 'ready') continue;
+      let onReady: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        onReady = resolve;
+        timer = setTimeout(resolve, 1_000);
+        connection.once('ready', onReady);
+      });
+      clearTimeout(timer);
+      connection.off('ready', onReady!);
     }
   }
 
