@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type BeforeApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import { Metrics } from '@portico/observability';
 import { REDIS } from '@portico/redis';
 import type { Redis } from 'ioredis';
@@ -12,11 +12,14 @@ import { SessionStatsReader } from './session-stats.js';
 
 export type AnalyticsModuleOptions = Omit<RedisSessionEventLogOptions, 'retryMs'>;
 
-/** Written to on shutdown: what is still buffered gets one more chance, and a clean instance withdraws. */
-class EventLogLifecycle {
+/**
+ * On shutdown, what is still buffered gets one more chance and a clean instance withdraws; before
+ * the shared Redis connection closes (it closes in onApplicationShutdown).
+ */
+class EventLogLifecycle implements BeforeApplicationShutdown {
   constructor(private readonly log: SessionEventLog) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.log instanceof RedisSessionEventLog) await this.log.close();
   }
 }

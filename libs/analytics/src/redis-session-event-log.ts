@@ -65,6 +65,7 @@ export class RedisSessionEventLog extends SessionEventLog {
   private flushing: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private failing = false;
+  private closed = false;
   private dropping = false;
 
   constructor(
@@ -94,6 +95,7 @@ export class RedisSessionEventLog extends SessionEventLog {
 
   /** Writes what it can, stops heartbeating and withdraws instances that have no open session left. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.retry);
     await this.flush();
@@ -131,8 +133,10 @@ export class RedisSessionEventLog extends SessionEventLog {
         if (!this.failing) this.logger.warn({ err: error, buffered: this.pending.length }, 'analytics stream unreachable; buffering events');
         this.failing = true;
         clearTimeout(this.retry);
-        this.retry = setTimeout(() => void this.flush(), this.options.retryMs ?? 1_000);
-        this.retry.unref();
+        if (!this.closed) {
+          this.retry = setTimeout(() => void this.flush(), this.options.retryMs ?? 1_000);
+          this.retry.unref();
+        }
         return;
       }
       this.pending.shift();

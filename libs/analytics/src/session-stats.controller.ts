@@ -53,7 +53,7 @@ export class SessionStatsController {
   @ApiQuery({ name: 'to', required: false, description: 'Last UTC day, YYYY-MM-DD (default: today)' })
   @ApiOkResponse({ standardSchema: SessionStatsReportSchema, description: 'The aggregates of the range' })
   @ApiProblemResponses(400, 401, 403)
-  async sessions(@Query({ schema: SessionStatsQuerySchema }) range: { from: string; to: string }): Promise<SessionStatsReport> {
+  async sessions(@Query({ schema: SessionStatsQuerySchema }) range: z.output<typeof SessionStatsQuerySchema>): Promise<SessionStatsReport> {
     return { ...range, items: await this.stats.read(range.from, range.to) };
   }
 }
