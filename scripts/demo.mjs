@@ -17,6 +17,9 @@ const APPS = [
   ['echo-a', 'scripts/demo-upstream.mjs', 'echo-a', '4001'],
   ['echo-b', 'scripts/demo-upstream.mjs', 'echo-b', '4002'],
   ['gateway', 'dist/apps/gateway/main.js'],
+  // Session analytics are aggregated by the worker from the Redis stream; without Redis the gateway
+  // aggregates in process and there is nothing for a worker to consume.
+  ...(process.env.REDIS_URL ? [['analytics-worker', 'dist/apps/analytics-worker/main.js']] : []),
 ];
 const port = process.env.PORT ?? '3000';
 const children = new Map();
@@ -83,6 +86,7 @@ Portico demo is up.
     curl -H "authorization: Bearer $TOKEN" -X POST ${base}/api/v1/tables/t4/join
     curl ${base}/api/echo/public/hello                      (route file: config/routes.example.yaml)
     curl -H "authorization: Bearer $TOKEN" ${base}/admin/upstreams
+    curl -H "authorization: Bearer $TOKEN" ${base}/api/v1/analytics/sessions
   Ctrl-C stops everything.
 `);
 } else if (!stopping) {

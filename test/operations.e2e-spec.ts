@@ -97,6 +97,7 @@ describe('operations endpoints', () => {
           'GET /admin/routes',
           'GET /admin/upstreams',
           'GET /admin/services',
+          'GET /api/v1/analytics/sessions',
         ]),
       );
       // /metrics is for Prometheus, not an API resource.

@@ -1,3 +1,4 @@
+import { analyticsStreamFields, type AnalyticsModuleOptions } from '@portico/analytics';
 import { booleanFlag, grpcAddressList, logLevel, milliseconds, port, redisUrl } from '@portico/config';
 import { checkDiscovery, discoveryFields, discoverySettings, type DiscoverySettings } from '@portico/discovery';
 import { BALANCER_KINDS } from '@portico/upstream';
@@ -84,6 +85,8 @@ const fields = z.object({
   REALTIME_MESSAGE_LIMIT_CONNECTION: messageLimit('20/1s'),
   REALTIME_MESSAGE_LIMIT_USER: messageLimit('60/1s'),
   REALTIME_PRESENCE_TTL_MS: milliseconds(15_000).pipe(z.number().min(300)),
+  ...analyticsStreamFields,
+  ANALYTICS_BUFFER_SIZE: z.coerce.number().int().min(1).default(10_000),
 });
 
 /** Rules across variables: exactly one key source, and an algorithm that fits it. */
@@ -184,5 +187,15 @@ export function realtimeOptions(env: GatewayEnvironment): RealtimeOptions {
       perUser: { ...env.REALTIME_MESSAGE_LIMIT_USER, name: 'realtime-user' },
     },
     presenceTtlMs: env.REALTIME_PRESENCE_TTL_MS,
+  };
+}
+
+/** Session events go to ANALYTICS_STREAM; what Redis cannot take at once waits in a bounded buffer. */
+export function analyticsOptions(env: GatewayEnvironment): AnalyticsModuleOptions {
+  return {
+    stream: env.ANALYTICS_STREAM,
+    maxLength: env.ANALYTICS_STREAM_MAXLEN,
+    instanceTtlMs: env.ANALYTICS_INSTANCE_TTL_MS,
+    bufferSize: env.ANALYTICS_BUFFER_SIZE,
   };
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AnalyticsModule, SessionEventLog } from '@portico/analytics';
 import { AuthModule } from '@portico/auth';
 import { DiscoveryModule, ServiceDirectory } from '@portico/discovery';
 import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
@@ -13,7 +14,7 @@ import type { Redis } from 'ioredis';
 import { BackendsModule } from './backends/backends.module.js';
 import { PlayerBackend } from './backends/player-backend.js';
 import { TableBackend } from './backends/table-backend.js';
-import { authOptions, backendPools, gatewayDiscovery, rateLimitOptions, realtimeOptions, type GatewayEnvironment } from './gateway-config.js';
+import { analyticsOptions, authOptions, backendPools, gatewayDiscovery, rateLimitOptions, realtimeOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GetLobby } from './lobby/get-lobby.use-case.js';
 import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
@@ -32,6 +33,7 @@ import { TablesController } from './tables/tables.controller.js';
 export class GatewayModule {
   static forRoot(env: GatewayEnvironment, routes: RouteFile | undefined): DynamicModule {
     const deadlines = new SourceDeadlines(env.REQUIRED_SOURCE_TIMEOUT_MS, env.OPTIONAL_SOURCE_TIMEOUT_MS);
+    const analytics = AnalyticsModule.forRoot(analyticsOptions(env));
     return {
       module: GatewayModule,
       imports: [
@@ -52,8 +54,12 @@ export class GatewayModule {
           zone: env.ZONE,
           foreignUpgradePaths: [SOCKET_IO_PATH],
         }),
+        analytics,
         RealtimeModule.forRoot({
           options: realtimeOptions(env),
+          imports: [analytics],
+          // Every socket session's start and end goes to the analytics stream.
+          sessionObserver: { inject: [SessionEventLog], useFactory: (log: SessionEventLog) => log },
           rules: {
             // The bus lives inside RealtimeModule, so its rules build their own LocalTableEvents.
             inject: [TableBackend, REALTIME_BUS],
