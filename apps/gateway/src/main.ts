@@ -43,7 +43,7 @@ async function start(env: GatewayEnvironment): Promise<void> {
   });
   registerHttpObservability(fastify, app.get(Metrics), await app.resolve(PinoLogger));
   // Before the route table's catch-all, so CORS, security headers and compression cover it too.
-  registerEdgeHardening(fastify, hardeningOptions(env, DOCS_PATH));
+  await registerEdgeHardening(fastify, hardeningOptions(env, DOCS_PATH));
   const edge = app.get(EdgeProxy);
   edge.register(fastify);
   serveOpenApi(app);

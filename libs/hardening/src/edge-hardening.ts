@@ -78,16 +78,16 @@ function refusePreflight(request: FastifyRequest, reply: FastifyReply, done: () 
 /**
  * CORS, security headers and response compression for everything the Fastify instance serves:
  * code-first routes, docs, admin, health and the route table's catch-all. Register before the
- * route table so its hooks cover that route. Headers set here reach proxied responses too (the proxy
+ * route table so its hooks cover that route, and before the application listens. Headers set here reach proxied responses too (the proxy
  * writes `reply.getHeaders()` under the upstream's), except compression: see docs/hardening.md.
  */
-export function registerEdgeHardening(fastify: FastifyInstance, options: EdgeHardeningOptions): void {
+export async function registerEdgeHardening(fastify: FastifyInstance, options: EdgeHardeningOptions): Promise<void> {
   if (corsEnabled(options.cors)) {
     fastify.addHook('onRoute', parkCorsRoute);
-    void fastify.register(cors, corsOptions(options.cors));
+    await fastify.register(cors, corsOptions(options.cors));
     fastify.addHook('onRequest', refusePreflight);
   }
-  void fastify.register(helmet, {
+  await fastify.register(helmet, {
     global: true,
     contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
     // Sent by hstsHook, which knows whether the request came over https.
@@ -98,7 +98,9 @@ export function registerEdgeHardening(fastify: FastifyInstance, options: EdgeHar
   fastify.addHook('onRequest', hstsHook(options.securityHeaders));
   fastify.addHook('onSend', documentationCspHook(options.securityHeaders.docsPath));
   if (options.compression.enabled) {
-    void fastify.register(compress, {
+    // Awaited: the plugin hooks into each route as it is added (onRoute), so it must be loaded before
+    // Nest adds its routes at listen time.
+    await fastify.register(compress, {
       global: true,
       encodings: ['br', 'gzip'],
       threshold: options.compression.thresholdBytes,
