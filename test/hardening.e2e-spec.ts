@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeGateway, upstream, type EdgeGateway } from './support/edge.js';
 import { freePort } from './support/free-port.js';
 import { call, expectProblem, type CallResult } from './support/http.js';
+import { bearer, token } from './support/token.js';
 import { waitFor } from './support/wait-for.js';
 
 const APP = 'https://app.example.com';
@@ -185,6 +186,45 @@ describe('edge hardening: CORS, security headers, compression and client limits'
         expect(result.text, path).toContain(BIG_TEXT);
         expect(result.headers.get('content-encoding'), path).toBeNull();
       }
+    });
+  });
+
+  describe('input validation', () => {
+    const adminToken = bearer(token('ops', { claims: { roles: ['admin'] } }));
+    const admin = { ...adminToken, 'content-type': 'application/json' };
+
+    it('a bad path parameter is a 400 problem naming it', async () => {
+      const result = await call(base, '/admin/routes/Not%20An%20Id', { method: 'DELETE', headers: adminToken });
+
+      const problem = expectProblem(result, 400, 'validation-failed');
+      expect(problem.errors?.map((error) => error.field)).toEqual(['id']);
+    });
+
+    it('a bad query value is a 400 problem naming it, and a good one applies', async () => {
+      const bad = expectProblem(await call(base, '/admin/routes?source=elsewhere', { headers: adminToken }), 400, 'validation-failed');
+      expect(bad.errors?.map((error) => error.field)).toEqual(['source']);
+
+      const good = await call<{ routes: { id: string }[] }>(base, '/admin/routes?source=file', { headers: adminToken });
+      expect(good.status, good.text).toBe(200);
+      expect(good.body.routes.map((route) => route.id)).toEqual(['files']);
+    });
+
+    it('a body of the wrong shape is a 400 problem naming it; a route with bad fields is a 422 naming each', async () => {
+      const shape = expectProblem(await call(base, '/admin/routes/extra', { method: 'PUT', headers: admin, body: '["a route"]' }), 400, 'validation-failed');
+      expect(shape.errors?.map((error) => error.field)).toEqual(['body']);
+
+      const fields = expectProblem(
+        await call(base, '/admin/routes/extra', { method: 'PUT', headers: admin, body: JSON.stringify({ path: '/extra/*', upstream: 'nowhere' }) }),
+        422,
+        'invalid-routes',
+      );
+      expect(fields.errors?.map((error) => error.field).join(' ')).toContain('upstream');
+    });
+
+    it('malformed JSON is a 400 problem', async () => {
+      const result = await call(base, '/admin/routes/extra', { method: 'PUT', headers: admin, body: '{"path": ' });
+
+      expect(expectProblem(result, 400, 'bad-request').detail.toLowerCase()).toContain('json');
     });
   });
 
