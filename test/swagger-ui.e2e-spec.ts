@@ -6,11 +6,16 @@ import { startGateway, stopAll, type StartedGateway } from './support/stack.js';
 /** Debian's chromium by default; CHROMIUM_PATH points elsewhere (.ci/run installs it when missing). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-declare global {
-  interface Window {
-    cspViolations: string[];
-  }
-}
+/**
+ * Runs in the page before any of its scripts, so a violation during start-up is seen too. A string,
+ * because this project compiles without the DOM library.
+ */
+const RECORD_VIOLATIONS = `
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.cspViolations.push(event.violatedDirective + ' ' + event.blockedURI + ' ' + event.sample);
+  });
+`;
 
 describe('Swagger UI renders under the gateway CSP, in a real browser', () => {
   let gateway: StartedGateway | undefined;
@@ -41,13 +46,7 @@ describe('Swagger UI renders under the gateway CSP, in a real browser', () => {
       if (/Refused to|Content Security Policy/.test(message.text())) refused.push(message.text());
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    // Before any page script runs, so a violation during start-up is seen too.
-    await page.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        window.cspViolations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sample}`);
-      });
-    });
+    await page.addInitScript({ content: RECORD_VIOLATIONS });
 
     const response = await page.goto(`${gateway!.baseUrl}/api/docs`, { waitUntil: 'load', timeout: 15_000 });
     expect(response?.status()).toBe(200);
@@ -58,7 +57,7 @@ describe('Swagger UI renders under the gateway CSP, in a real browser', () => {
 
     expect(await page.locator('.opblock').count()).toBeGreaterThan(3);
     await expect.poll(() => page.locator('.opblock-summary-path', { hasText: '/api/v1/lobby' }).count()).toBeGreaterThan(0);
-    expect(await page.evaluate(() => window.cspViolations)).toEqual([]);
+    expect(await page.evaluate<unknown>('window.cspViolations')).toEqual([]);
     expect(refused).toEqual([]);
     expect(pageErrors).toEqual([]);
     await context.close();

@@ -31,14 +31,13 @@ interface ClientError extends Error {
 
 /** Parser-level failures, before any request exists: Node's codes mapped to a status. */
 function problemFor(error: ClientError): ProblemException {
-  switch (error.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return new ProblemException({ status: 431, slug: 'headers-too-large', title: 'Request header fields too large', detail: 'the request headers exceed the size limit' });
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return new ProblemException({ status: 408, slug: 'request-timeout', title: 'Request timeout', detail: 'the request was not received in time' });
-    default:
-      return new ProblemException({ status: 400, slug: 'bad-request', title: 'Bad request', detail: 'the request is not valid HTTP' });
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return new ProblemException({ status: 431, slug: 'headers-too-large', title: 'Request header fields too large', detail: 'the request headers exceed the size limit' });
   }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new ProblemException({ status: 408, slug: 'request-timeout', title: 'Request timeout', detail: 'the request was not received in time' });
+  }
+  return new ProblemException({ status: 400, slug: 'bad-request', title: 'Bad request', detail: 'the request is not valid HTTP' });
 }
 
 /**

@@ -14,7 +14,7 @@ export interface EdgeHardeningOptions {
 }
 
 /** A CORS preflight, as opposed to a plain OPTIONS request an API may answer itself. */
-function isPreflight(request: FastifyRequest): boolean {
+function isPreflight(request: Pick<FastifyRequest, 'method' | 'headers'>): boolean {
   return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
 }
 
@@ -39,7 +39,7 @@ function corsOptions(policy: CorsPolicy): FastifyCorsOptions {
     delegator: (request, callback) => {
       const origin = request.headers.origin;
       const allow = allowed(origin) ? (any ? ANY_ORIGIN : origin!) : false;
-      callback(null, { ...fixed, origin: allow, preflight: isPreflight(request as FastifyRequest) });
+      callback(null, { ...fixed, origin: allow, preflight: isPreflight(request) });
     },
   };
 }
