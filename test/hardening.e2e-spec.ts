@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeGateway, upstream, type EdgeGateway } from './support/edge.js';
+import { startGateway, stopAll, type StartedGateway } from './support/stack.js';
 import { freePort } from './support/free-port.js';
 import { call, expectProblem, type CallResult } from './support/http.js';
 import { bearer, token } from './support/token.js';
@@ -268,5 +269,41 @@ describe('edge hardening: CORS, security headers, compression and client limits'
       // The gateway still serves everyone else.
       expect((await call(base, '/health/live')).status).toBe(200);
     });
+  });
+});
+
+describe('edge hardening without a trusted proxy', () => {
+  let gateway: StartedGateway | undefined;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      playerAddress: `127.0.0.1:${await freePort()}`,
+      tableAddress: `127.0.0.1:${await freePort()}`,
+      waitFor: 'live',
+      env: { TRUST_PROXY: 'false' },
+    });
+  });
+
+  afterAll(async () => {
+    await stopAll([gateway?.process]);
+  });
+
+  it('ignores a client-sent X-Forwarded-Proto: https, so sends no HSTS over plain http', async () => {
+    const result = await call(gateway!.baseUrl, '/health/live', { headers: { 'x-forwarded-proto': 'https' } });
+
+    expect(result.status).toBe(200);
+    expect(result.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(result.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('sends no CORS headers and answers no preflight while CORS_ORIGINS is unset', async () => {
+    const result = await call(gateway!.baseUrl, '/api/v1/lobby', {
+      method: 'OPTIONS',
+      headers: { origin: APP, 'access-control-request-method': 'GET' },
+    });
+
+    // No route answers OPTIONS there, so it is what any unknown request is.
+    expectProblem(result, 404, 'not-found');
+    expect(result.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
