@@ -77,9 +77,10 @@ function refusePreflight(request: FastifyRequest, reply: FastifyReply, done: () 
 
 /**
  * CORS, security headers and response compression for everything the Fastify instance serves:
- * code-first routes, docs, admin, health and the route table's catch-all. Register before the
- * route table so its hooks cover that route, and before the application listens. Headers set here reach proxied responses too (the proxy
- * writes `reply.getHeaders()` under the upstream's), except compression: see docs/hardening.md.
+ * code-first routes, docs, admin, health and the route table's catch-all. Call it before the route
+ * table registers and before the application listens. Headers set here reach proxied responses too
+ * (the proxy writes `reply.getHeaders()` under the upstream's); compression does not, see
+ * docs/hardening.md.
  */
 export async function registerEdgeHardening(fastify: FastifyInstance, options: EdgeHardeningOptions): Promise<void> {
   if (corsEnabled(options.cors)) {
