@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@portico/config';
 import { describe, expect, it } from 'vitest';
 import { envExampleKeys } from '../../../test/support/env-example.js';
-import { authOptions, DEV_JWT_SECRET, gatewayEnvironment, rateLimitOptions } from './gateway-config.js';
+import { authOptions, clientLimits, DEV_JWT_SECRET, gatewayEnvironment, hardeningOptions, rateLimitOptions } from './gateway-config.js';
 
 const messageOf = (env: Record<string, string>) => {
   try {
@@ -40,6 +40,46 @@ describe('gateway configuration', () => {
     expect(message).toMatch(/RATE_LIMIT_DEFAULT/);
     expect(message).toMatch(/RATE_LIMIT_ALGORITHM/);
     expect(message).toMatch(/RATE_LIMIT_FAILURE_MODE/);
+  });
+
+  it('starts with CORS off, HSTS on https only, compression on and bounded slow clients', () => {
+    const env = loadConfig(gatewayEnvironment, {});
+    const options = hardeningOptions(env, '/api/docs');
+    expect(options.cors.origins).toEqual([]);
+    expect(options.cors.exposedHeaders).toEqual(expect.arrayContaining(['RateLimit-Remaining', 'Retry-After', 'x-request-id', 'x-cache', 'ETag']));
+    expect(options.securityHeaders).toEqual({ hsts: 'auto', hstsMaxAgeSeconds: 31_536_000, docsPath: '/api/docs' });
+    expect(options.compression).toEqual({ enabled: true, thresholdBytes: 1_024 });
+    expect(clientLimits(env)).toEqual({
+      maxHeaderBytes: 16_384,
+      requestTimeoutMs: 120_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      connectionTimeoutMs: 0,
+    });
+  });
+
+  it('reads CORS origins, patterns and header lists', () => {
+    const env = loadConfig(gatewayEnvironment, {
+      CORS_ORIGINS: 'https://app.example.com, https://*.example.org',
+      CORS_CREDENTIALS: 'true',
+      CORS_ALLOWED_HEADERS: 'authorization, x-custom',
+    });
+    expect(hardeningOptions(env, '/api/docs').cors).toMatchObject({
+      origins: ['https://app.example.com', 'https://*.example.org'],
+      credentials: true,
+      allowedHeaders: ['authorization', 'x-custom'],
+    });
+  });
+
+  it.each([
+    [{ CORS_ORIGINS: '*', CORS_CREDENTIALS: 'true' }, 'CORS_ORIGINS:'],
+    [{ CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS:'],
+    [{ CORS_METHODS: 'GET,PO ST' }, 'CORS_METHODS:'],
+    [{ HSTS: 'sometimes' }, 'HSTS:'],
+    [{ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }, 'HEADERS_TIMEOUT_MS:'],
+    [{ MAX_HEADER_BYTES: '10' }, 'MAX_HEADER_BYTES:'],
+  ])('refuses hardening settings %o naming the variable', (env, expected) => {
+    expect(messageOf(env)).toContain(expected);
   });
 
   it('reads a comma-separated PLAYER_SERVICE_URL as several static instances', () => {

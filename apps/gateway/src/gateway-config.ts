@@ -6,6 +6,17 @@ import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
 import { ALGORITHMS as RATE_LIMIT_ALGORITHMS, parseDefaultPolicy, type RateLimitModuleOptions, type RateLimitOptions } from '@portico/rate-limit';
 import { defaultInstanceId, type RealtimeOptions } from '@portico/realtime';
+import {
+  corsPolicyProblem,
+  DEFAULT_EXPOSED_HEADERS,
+  HSTS_MODES,
+  parseOriginList,
+  socketIoAllowRequest,
+  socketIoCors,
+  type ClientLimits,
+  type CorsPolicy,
+  type EdgeHardeningOptions,
+} from '@portico/hardening';
 import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
@@ -42,6 +53,18 @@ const messageLimit = (fallback: string) =>
     return options;
   });
 
+/** A comma-separated list of HTTP tokens (methods, header names). */
+const tokenList = (fallback: string) =>
+  parsedText(fallback, (value) => {
+    const tokens = value
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token !== '');
+    const bad = tokens.find((token) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(token));
+    if (bad !== undefined) throw new Error(`"${bad}" is not a valid HTTP token`);
+    return tokens;
+  });
+
 const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -74,6 +97,21 @@ const fields = z.object({
   RATE_LIMIT_DEFAULT: rateLimitDefault,
   RATE_LIMIT_ALGORITHM: z.enum(RATE_LIMIT_ALGORITHMS).default('fixed-window'),
   RATE_LIMIT_FAILURE_MODE: z.enum(['fail-open', 'fail-closed']).default('fail-open'),
+  CORS_ORIGINS: parsedText('', parseOriginList),
+  CORS_CREDENTIALS: booleanFlag(false),
+  CORS_METHODS: tokenList('GET,HEAD,POST,PUT,PATCH,DELETE'),
+  CORS_ALLOWED_HEADERS: tokenList('authorization,content-type,accept,accept-language,if-none-match,x-request-id'),
+  CORS_EXPOSED_HEADERS: tokenList(DEFAULT_EXPOSED_HEADERS.join(',')),
+  CORS_MAX_AGE_S: z.coerce.number().int().min(0).max(86_400).default(600),
+  HSTS: z.enum(HSTS_MODES).default('auto'),
+  HSTS_MAX_AGE_S: z.coerce.number().int().min(0).default(31_536_000),
+  COMPRESSION: booleanFlag(true),
+  COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).default(1_024),
+  MAX_HEADER_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(16_384),
+  REQUEST_TIMEOUT_MS: milliseconds(120_000),
+  HEADERS_TIMEOUT_MS: milliseconds(10_000).pipe(z.number().min(1)),
+  KEEP_ALIVE_TIMEOUT_MS: milliseconds(72_000).pipe(z.number().min(1)),
+  CONNECTION_TIMEOUT_MS: milliseconds(0),
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
   INSTANCE_ID: optionalText,
@@ -116,10 +154,20 @@ function checkKeySource(env: z.output<typeof fields>, context: z.RefinementCtx):
   }
 }
 
+/** Rules of edge hardening across variables, each naming the variable to change. */
+function checkHardening(env: z.output<typeof fields>, context: z.RefinementCtx): void {
+  const cors = corsPolicyProblem({ origins: env.CORS_ORIGINS, credentials: env.CORS_CREDENTIALS });
+  if (cors !== undefined) context.addIssue({ code: 'custom', path: ['CORS_ORIGINS'], message: cors });
+  if (env.REQUEST_TIMEOUT_MS > 0 && env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
+    context.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: 'must not exceed REQUEST_TIMEOUT_MS: the headers are part of the request' });
+  }
+}
+
 export const gatewayEnvironment = fields.superRefine(
   (env, context) => {
     checkKeySource(env, context);
     checkDiscovery(env, context);
+    checkHardening(env, context);
   },
   {
     // Run even when single variables are bad, so one start-up error lists every problem.
@@ -174,8 +222,23 @@ export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readon
   };
 }
 
-export function realtimeOptions(env: GatewayEnvironment): RealtimeOptions {
+/** The same CORS_* policy for REST and the socket namespace. */
+function corsPolicy(env: GatewayEnvironment): CorsPolicy {
   return {
+    origins: env.CORS_ORIGINS,
+    credentials: env.CORS_CREDENTIALS,
+    methods: env.CORS_METHODS,
+    allowedHeaders: env.CORS_ALLOWED_HEADERS,
+    exposedHeaders: env.CORS_EXPOSED_HEADERS,
+    maxAgeSeconds: env.CORS_MAX_AGE_S,
+  };
+}
+
+export function realtimeOptions(env: GatewayEnvironment): RealtimeOptions {
+  const cors = corsPolicy(env);
+  return {
+    cors: socketIoCors(cors),
+    allowRequest: socketIoAllowRequest(cors),
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(),
     pingIntervalMs: env.REALTIME_PING_INTERVAL_MS,
     pingTimeoutMs: env.REALTIME_PING_TIMEOUT_MS,
@@ -197,5 +260,24 @@ export function analyticsOptions(env: GatewayEnvironment): AnalyticsModuleOption
     maxLength: env.ANALYTICS_STREAM_MAXLEN,
     instanceTtlMs: env.ANALYTICS_INSTANCE_TTL_MS,
     bufferSize: env.ANALYTICS_BUFFER_SIZE,
+  };
+}
+
+/** CORS, security headers and compression; the Swagger UI path must match serveOpenApi's. */
+export function hardeningOptions(env: GatewayEnvironment, docsPath: string): EdgeHardeningOptions {
+  return {
+    cors: corsPolicy(env),
+    securityHeaders: { hsts: env.HSTS, hstsMaxAgeSeconds: env.HSTS_MAX_AGE_S, docsPath },
+    compression: { enabled: env.COMPRESSION, thresholdBytes: env.COMPRESSION_THRESHOLD_BYTES },
+  };
+}
+
+export function clientLimits(env: GatewayEnvironment): ClientLimits {
+  return {
+    maxHeaderBytes: env.MAX_HEADER_BYTES,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeoutMs: env.CONNECTION_TIMEOUT_MS,
   };
 }

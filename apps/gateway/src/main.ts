@@ -4,15 +4,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runWithConfig } from '@portico/config';
 import { ReadinessGate } from '@portico/health';
+import { clientLimitOptions, registerEdgeHardening } from '@portico/hardening';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
 import { generateRequestId, Metrics, registerHttpObservability } from '@portico/observability';
 import { attachRealtime, RealtimeGateway } from '@portico/realtime';
 import { EdgeProxy, mediaTypeVersioning } from '@portico/routing';
 import { Logger, PinoLogger } from 'nestjs-pino';
-import { gatewayEnvironment, type GatewayEnvironment } from './gateway-config.js';
+import { clientLimits, gatewayEnvironment, hardeningOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
 import { loadRoutes } from './routes.js';
-import { serveOpenApi } from './openapi.js';
+import { DOCS_PATH, serveOpenApi } from './openapi.js';
 
 async function start(env: GatewayEnvironment): Promise<void> {
   const routes = await loadRoutes(env);
@@ -25,6 +26,8 @@ async function start(env: GatewayEnvironment): Promise<void> {
     // No Nest middleware runs in the gateway (request logging and ids are Fastify hooks), so middie's
     // per-request hook would only cost time.
     skipMiddie: true,
+    // Header size, slow-client timeouts, and problem+json for requests Node's parser refuses.
+    ...clientLimitOptions(clientLimits(env)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env, routes), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
@@ -40,6 +43,8 @@ async function start(env: GatewayEnvironment): Promise<void> {
     done(null, payload);
   });
   registerHttpObservability(fastify, app.get(Metrics), await app.resolve(PinoLogger));
+  // Before the route table's catch-all, so CORS, security headers and compression cover it too.
+  await registerEdgeHardening(fastify, hardeningOptions(env, DOCS_PATH));
   const edge = app.get(EdgeProxy);
   edge.register(fastify);
   serveOpenApi(app);

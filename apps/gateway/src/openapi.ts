@@ -26,7 +26,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return document;
 }
 
+/** Where Swagger UI is served; its page gets its own CSP (see @portico/hardening). */
+export const DOCS_PATH = '/api/docs';
+
 /** Swagger UI at /api/docs and the OpenAPI 3 JSON at /api/docs-json, both public. */
 export function serveOpenApi(app: NestFastifyApplication): void {
-  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: `${DOCS_PATH.slice(1)}-json`,
+    // The standalone layout's top bar draws the Swagger logo, an SVG whose <style> element is inserted
+    // by script, which the page's CSP (no 'unsafe-inline') refuses; the bar's other content, the URL
+    // box, is hidden by Nest anyway. The base layout is everything but that bar.
+    swaggerOptions: { layout: 'BaseLayout' },
+  });
 }

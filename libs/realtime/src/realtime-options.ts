@@ -24,6 +24,11 @@ export interface RealtimeOptions {
   presenceTtlMs: number;
   /** socket.io's CORS option; undefined means same-origin only. */
   cors?: ServerOptions['cors'];
+  /**
+   * Decides each handshake before the namespace sees it. Browsers apply no CORS to WebSocket
+   * handshakes, so this is where a cross-site socket opened with a user's cookies is refused.
+   */
+  allowRequest?: ServerOptions['allowRequest'];
 }
 
 export interface RealtimeRules {

@@ -37,6 +37,7 @@ export class RealtimeIoAdapter extends IoAdapter {
       // engine.io would otherwise destroy every other upgrade after a second: the edge proxy's tunnels too.
       destroyUpgrade: false,
       ...(this.options.cors !== undefined && { cors: this.options.cors }),
+      ...(this.options.allowRequest !== undefined && { allowRequest: this.options.allowRequest }),
     } as Partial<ServerOptions> as ServerOptions);
     if (this.redis) {
       // Subscribed connections can do nothing else, and must queue rather than fail while Redis is away.

@@ -1,18 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@portico/auth';
 import { ServiceDiscovery } from '@portico/discovery';
 import { ApiProblemResponses, ProblemException } from '@portico/errors';
 import {
   ReloadResultSchema,
+  RouteBodySchema,
+  RouteListQuerySchema,
   RouteListSchema,
   UpstreamListSchema,
   type ReloadResult,
   type RouteList,
+  type RouteListQuery,
   type UpstreamList,
 } from './admin.schema.js';
 import type { RouteFileIssue } from './route-file-issue.js';
 import { RouteRegistry, type RouteChange } from './route-registry.js';
+import { routeIdSchema } from './route-spec.schema.js';
 
 function rejected(detail: string, issues: readonly RouteFileIssue[]): ProblemException {
   return new ProblemException({
@@ -40,17 +44,20 @@ export class AdminController {
 
   @Get('routes')
   @ApiOperation({ summary: 'The live routes, in match order' })
+  @ApiQuery({ name: 'source', required: false, enum: ['file', 'admin'], description: 'Only the routes of this source' })
   @ApiOkResponse({ standardSchema: RouteListSchema, description: 'The live route table' })
-  routes(): RouteList {
+  @ApiProblemResponses(400)
+  routes(@Query({ schema: RouteListQuerySchema }) query: RouteListQuery = {}): RouteList {
     const live = this.registry.live;
+    const routes = live.table.routes.map((route) => ({
+      id: route.id,
+      source: this.registry.isRuntimeRoute(route.id) ? ('admin' as const) : ('file' as const),
+      spec: route.spec,
+    }));
     return {
       version: live.version,
       loadedAt: live.loadedAt.toISOString(),
-      routes: live.table.routes.map((route) => ({
-        id: route.id,
-        source: this.registry.isRuntimeRoute(route.id) ? 'admin' : 'file',
-        spec: route.spec,
-      })),
+      routes: query.source === undefined ? routes : routes.filter((route) => route.source === query.source),
     };
   }
 
@@ -85,8 +92,8 @@ export class AdminController {
   @ApiParam({ name: 'id', description: 'Route id', example: 'echo' })
   @ApiBody({ description: 'A route, in the route file’s shape (its `id` is taken from the path)', schema: { type: 'object' } })
   @ApiOkResponse({ standardSchema: RouteListSchema, description: 'The live routes after the change' })
-  @ApiProblemResponses(422)
-  putRoute(@Param('id') id: string, @Body() body: unknown): RouteList {
+  @ApiProblemResponses(400, 422)
+  putRoute(@Param('id', { schema: routeIdSchema }) id: string, @Body({ schema: RouteBodySchema }) body: Record<string, unknown>): RouteList {
     this.ensure(this.registry.putRoute(id, body), `route ${id} was not applied`);
     return this.routes();
   }
@@ -96,8 +103,8 @@ export class AdminController {
   @ApiOperation({ summary: 'Delete a route at runtime', description: 'Also hides a route the file defines, until the file is edited and the route is put back.' })
   @ApiParam({ name: 'id', description: 'Route id', example: 'echo' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblemResponses(404)
-  deleteRoute(@Param('id') id: string): void {
+  @ApiProblemResponses(400, 404)
+  deleteRoute(@Param('id', { schema: routeIdSchema }) id: string): void {
     if (!this.registry.deleteRoute(id)) {
       throw new ProblemException({ status: 404, slug: 'not-found', title: 'Not found', detail: `no route ${id}` });
     }

@@ -45,10 +45,18 @@ export const RouteListSchema = z
   })
   .meta({ id: 'RouteList' });
 
+export const RouteListQuerySchema = z.object({
+  source: z.enum(['file', 'admin']).optional().describe('Only the routes from the route file, or only those put through this API'),
+});
+
+/** A route as PUT carries it; its fields are checked by the route table, which names each bad one (422). */
+export const RouteBodySchema = z.record(z.string(), z.unknown());
+
 export const ReloadResultSchema = z
   .object({ version: z.number().int(), routes: z.number().int(), upstreams: z.number().int() })
   .meta({ id: 'ReloadResult' });
 
 export type UpstreamList = z.infer<typeof UpstreamListSchema>;
 export type RouteList = z.infer<typeof RouteListSchema>;
+export type RouteListQuery = z.infer<typeof RouteListQuerySchema>;
 export type ReloadResult = z.infer<typeof ReloadResultSchema>;

@@ -54,9 +54,14 @@ const method = z
   .pipe(z.enum(HTTP_METHODS))
   .meta({ description: `one of ${HTTP_METHODS.join(', ')}, in any case` });
 
+/** A route's id, in the route file and in the admin API's paths. */
+export const routeIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected lowercase letters, digits, ., - and _, starting with a letter or digit');
+
 export const routeSpecSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected lowercase letters, digits, ., - and _, starting with a letter or digit'),
+    id: routeIdSchema,
     path: routePath,
     methods: z
       .array(method)
