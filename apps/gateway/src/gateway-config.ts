@@ -4,6 +4,7 @@ import { BALANCER_KINDS } from '@portico/upstream';
 import { compileTrustProxy } from '@portico/proxy';
 import type { AuthOptions, KeySource } from '@portico/auth';
 import { ALGORITHMS as RATE_LIMIT_ALGORITHMS, parseDefaultPolicy, type RateLimitModuleOptions } from '@portico/rate-limit';
+import type { CacheModuleOptions } from '@portico/cache';
 import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
@@ -31,6 +32,17 @@ const parsedText = <T>(fallback: string, parse: (value: string) => T) =>
 const trustProxy = parsedText('false', compileTrustProxy);
 
 const rateLimitDefault = parsedText('100/1m', parseDefaultPolicy);
+
+/** `CACHE_STATUSES`: a comma-separated list of HTTP statuses. */
+function parseStatuses(value: string): number[] {
+  const statuses = value.split(',').map((part) => part.trim());
+  for (const status of statuses) {
+    if (!/^[1-5]\d\d$/.test(status)) throw new Error(`expected comma-separated HTTP statuses such as 200,404, got "${status}"`);
+  }
+  return [...new Set(statuses.map(Number))];
+}
+
+const cacheStatuses = parsedText('200,203,204,301,404', parseStatuses);
 
 const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -64,6 +76,10 @@ const fields = z.object({
   RATE_LIMIT_DEFAULT: rateLimitDefault,
   RATE_LIMIT_ALGORITHM: z.enum(RATE_LIMIT_ALGORITHMS).default('fixed-window'),
   RATE_LIMIT_FAILURE_MODE: z.enum(['fail-open', 'fail-closed']).default('fail-open'),
+  CACHE_ENABLED: booleanFlag(true),
+  CACHE_MAX_ENTRY_BYTES: z.coerce.number().int().min(1).max(536_870_912).default(1_048_576),
+  CACHE_MEMORY_MAX_BYTES: z.coerce.number().int().min(1).default(67_108_864),
+  CACHE_STATUSES: cacheStatuses,
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
 });
@@ -95,10 +111,18 @@ function checkKeySource(env: z.output<typeof fields>, context: z.RefinementCtx):
   }
 }
 
+/** One entry must fit the memory store, or nothing would ever be cached without Redis. */
+function checkCacheSizes(env: z.output<typeof fields>, context: z.RefinementCtx): void {
+  if (env.CACHE_MAX_ENTRY_BYTES > env.CACHE_MEMORY_MAX_BYTES) {
+    context.addIssue({ code: 'custom', path: ['CACHE_MAX_ENTRY_BYTES'], message: 'must not exceed CACHE_MEMORY_MAX_BYTES' });
+  }
+}
+
 export const gatewayEnvironment = fields.superRefine(
   (env, context) => {
     checkKeySource(env, context);
     checkDiscovery(env, context);
+    checkCacheSizes(env, context);
   },
   {
     // Run even when single variables are bad, so one start-up error lists every problem.
@@ -150,5 +174,14 @@ export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readon
     failureMode: env.RATE_LIMIT_FAILURE_MODE,
     exemptPrefixes,
     ...(env.RATE_LIMIT_DEFAULT !== undefined && { defaultLimit: { ...env.RATE_LIMIT_DEFAULT, algorithm: env.RATE_LIMIT_ALGORITHM } }),
+  };
+}
+
+export function cacheOptions(env: GatewayEnvironment): CacheModuleOptions {
+  return {
+    enabled: env.CACHE_ENABLED,
+    maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES,
+    memoryMaxBytes: env.CACHE_MEMORY_MAX_BYTES,
+    statuses: env.CACHE_STATUSES,
   };
 }

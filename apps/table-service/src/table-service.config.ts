@@ -9,7 +9,7 @@ export const tableServiceEnvironment = z
     LOG_LEVEL: logLevel,
     SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
     SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
-    /** Only read by DISCOVERY=redis, to register there. */
+    /** DISCOVERY=redis registers there; the gateways' response cache is invalidated there after writes. */
     REDIS_URL: redisUrl,
     ...discoveryFields,
     ...registrationFields,

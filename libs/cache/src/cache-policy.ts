@@ -71,14 +71,21 @@ const duration = z.union([z.string(), z.int().nonnegative()]);
 export const cacheOptionsSchema = z
   .strictObject({
     ttl: duration,
-    varyBy: z.array(z.string().regex(VARY, 'expected user, query or header:<name>')).default([]),
+    varyBy: z
+      .array(
+        z
+          .string()
+          .regex(VARY, 'expected user, query or header:<name>')
+          .transform((part) => part as VaryPart),
+      )
+      .default([]),
     tags: z.array(z.string().regex(TAG, 'expected 1-64 letters, digits, _ . : or -')).default([]),
     public: z.boolean().default(false),
     staleWhileRevalidate: duration.optional(),
   })
   .superRefine((options, context) => {
     try {
-      compileCachePolicy(options as CacheOptions, 'check');
+      compileCachePolicy(options, 'check');
     } catch (error) {
       context.addIssue({ code: 'custom', message: (error as Error).message });
     }

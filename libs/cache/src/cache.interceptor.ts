@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, mergeMap, of, type Observable } from 'rxjs';
 import type { CachedResponse } from './cached-response.js';
 import type { CacheableRequest } from './cache-key.js';
-import { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache-options.js';
 import { compileCachePolicy, type CacheOptions, type CachePolicy } from './cache-policy.js';
 import { CACHE_POLICY, INVALIDATES_CACHE, type InvalidationOptions } from './cache.decorator.js';
 import { matchesIfNoneMatch } from './cacheability.js';
@@ -49,22 +48,19 @@ export class CacheInterceptor implements NestInterceptor {
   /** The serialised body of a leader's answer, for when it turns out not to be cacheable. */
   private readonly bodies = new WeakMap<FastifyReply, Buffer>();
 
-  constructor(
-    private readonly cache: ResponseCache,
-    @Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions,
-  ) {}
+  constructor(private readonly cache: ResponseCache) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<CachedRequest>();
     const method = request.method;
     if (method === 'GET' || method === 'HEAD') {
-      const policy = this.options.enabled ? this.policyOf(context, request) : null;
+      const policy = this.cache.enabled ? this.policyOf(context, request) : null;
       return policy ? this.cached(policy, request, context.switchToHttp().getResponse<FastifyReply>(), next) : next.handle();
     }
     const invalidation = Reflect.getMetadata(INVALIDATES_CACHE, context.getHandler()) as InvalidationOptions | undefined;
     if (!invalidation) return next.handle();
-    return next.handle().pipe(mergeMap((value) => from(this.invalidate(invalidation).then(() => value))));
+    return next.handle().pipe(mergeMap((value: unknown) => from(this.invalidate(invalidation).then(() => value))));
   }
 
   private async cached(policy: CachePolicy, request: CachedRequest, reply: FastifyReply, next: CallHandler): Promise<Observable<unknown>> {
@@ -91,7 +87,7 @@ export class CacheInterceptor implements NestInterceptor {
 
   /** Runs the handler and stores its answer when the rules allow. */
   private async produce(policy: CachePolicy, lookup: CacheLookup, reply: FastifyReply, next: CallHandler): Promise<CachedResponse | undefined> {
-    const value = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    const value: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
     const body = value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value));
     if (body.length > 0 && !reply.hasHeader('content-type')) void reply.header('content-type', JSON_TYPE);
     const headers = reply.getHeaders();

@@ -12,11 +12,11 @@ import { RedisCacheStore } from './redis-cache-store.js';
 import { ResponseCache } from './response-cache.js';
 
 function responseCache(options: CacheModuleOptions, redis: Redis | undefined, metrics: Metrics): ResponseCache {
-  const settings = { statuses: new Set(options.statuses), maxEntryBytes: options.maxEntryBytes };
+  const settings = { enabled: options.enabled, statuses: new Set(options.statuses), maxEntryBytes: options.maxEntryBytes };
   if (redis) return new ResponseCache(new RedisCacheStore(redis, options.namespace), settings, new CacheMetrics(metrics.registry));
-  let memory: MemoryCacheStore | undefined;
-  const cacheMetrics = new CacheMetrics(metrics.registry, () => memory?.bytes ?? 0);
-  memory = new MemoryCacheStore(options.memoryMaxBytes, (count) => cacheMetrics.evicted(count));
+  // The store reports evictions to the metrics, which read its size: each refers to the other once both exist.
+  const memory: MemoryCacheStore = new MemoryCacheStore(options.memoryMaxBytes, (count) => cacheMetrics.evicted(count));
+  const cacheMetrics = new CacheMetrics(metrics.registry, () => memory.bytes);
   return new ResponseCache(memory, settings, cacheMetrics);
 }
 

@@ -8,6 +8,8 @@ import type { CacheMetrics } from './cache.metrics.js';
 import { refusal, replayedHeaders, type HeaderValue } from './cacheability.js';
 
 export interface ResponseCacheSettings {
+  /** Off: lookups are never made (invalidation still works). */
+  enabled: boolean;
   /** Statuses an answer may be stored with. */
   statuses: ReadonlySet<number>;
   /** Larger bodies are passed through and not stored. */
@@ -40,6 +42,11 @@ export function strongEtag(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
+/** A backend's own strong ETag is kept, so clients that saw it on a streamed miss still get 304 on hits. */
+function upstreamEtag(value: HeaderValue): string | undefined {
+  return typeof value === 'string' && value.startsWith('"') ? value : undefined;
+}
+
 /**
  * The caching core both front doors share (the `@Cache()` interceptor and route-file routes):
  * lookup, storage rules, request coalescing and stale-while-revalidate, over a store that is Redis
@@ -61,6 +68,19 @@ export class ResponseCache {
     private readonly now: () => number = Date.now,
   ) {
     metrics.setDegraded(false);
+  }
+
+  get enabled(): boolean {
+    return this.settings.enabled;
+  }
+
+  get maxEntryBytes(): number {
+    return this.settings.maxEntryBytes;
+  }
+
+  /** Whether an answer with this head may be stored, before its body is read: a streamed body is only copied when it may. */
+  mayStore(lookup: CacheLookup, status: number, headers: Readonly<Record<string, HeaderValue>>): boolean {
+    return Number(headers['content-length'] ?? 0) <= this.settings.maxEntryBytes && refusal(status, headers, lookup.perUser, this.settings.statuses) === undefined;
   }
 
   async lookup(policy: CachePolicy, request: CacheableRequest): Promise<CacheLookup> {
@@ -102,12 +122,17 @@ export class ResponseCache {
       status: answer.status,
       headers: replayedHeaders(answer.headers),
       body: answer.body,
-      etag: strongEtag(answer.body),
+      etag: upstreamEtag(answer.headers['etag']) ?? strongEtag(answer.body),
       storedAt,
       freshUntil: storedAt + policy.ttlMs,
       staleUntil: storedAt + policy.ttlMs + policy.staleMs,
       versions: lookup.versions,
     };
+  }
+
+  /** Counts an answer that was not offered for storage, e.g. a streamed body that outgrew the entry limit. */
+  refused(policy: CachePolicy, reason: string): void {
+    this.metrics.offered(policy.name, reason);
   }
 
   /** Writes an entry; a failing store is logged and counted, never the request's problem. */

@@ -1,3 +1,4 @@
+import { compileCachePolicy, type CachePolicy } from '@portico/cache';
 import type { RequestPath } from './request-path.js';
 import { parseRoutePath, staticPrefix, type PathSegment } from './route-path.js';
 import type { RouteSpec } from './route-spec.schema.js';
@@ -37,6 +38,8 @@ export class CompiledRoute {
   readonly staticPrefix: readonly string[];
   readonly staticSegments: number;
   readonly paramSegments: number;
+  /** The route's cache policy, named by its id (metrics, `routes` invalidation). */
+  readonly cache: CachePolicy | undefined;
   private readonly host: { readonly exact: string } | { readonly suffix: string } | undefined;
   private readonly headers: readonly (readonly [string, string])[];
   private readonly query: readonly (readonly [string, string])[];
@@ -59,6 +62,7 @@ export class CompiledRoute {
     this.headers = Object.entries(spec.match?.headers ?? {});
     this.query = Object.entries(spec.match?.query ?? {});
     this.upstreamPath = upstreamPath.rule;
+    this.cache = spec.cache && compileCachePolicy(spec.cache, spec.id);
   }
 
   acceptsMethod(method: string): boolean {

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
+import { CacheInvalidator } from '@portico/cache';
 import type { tableV1 } from '@portico/contracts';
 import { TableFullError, UnknownTableError } from './table-errors.js';
 import { TableRegistry } from './table-registry.js';
@@ -27,9 +28,15 @@ function translated<T>(action: () => T): T {
   }
 }
 
+/** Gateway cache entries built from table data; every seat change makes them outdated. */
+const TABLE_TAGS = ['tables'];
+
 @Controller()
 export class TableController {
-  constructor(private readonly registry: TableRegistry) {}
+  constructor(
+    private readonly registry: TableRegistry,
+    private readonly invalidator: CacheInvalidator,
+  ) {}
 
   @GrpcMethod('TableService', 'ListTables')
   listTables(): tableV1.ListTablesResponse {
@@ -43,17 +50,22 @@ export class TableController {
     return table;
   }
 
+  // Invalidated before the reply: a client that writes and then reads never gets the cached answer from before.
   @GrpcMethod('TableService', 'JoinTable')
-  joinTable(request: tableV1.JoinTableRequest): tableV1.Table {
+  async joinTable(request: tableV1.JoinTableRequest): Promise<tableV1.Table> {
     const tableId = validId('table_id', request.tableId);
     const playerId = validId('player_id', request.playerId);
-    return translated(() => this.registry.join(tableId, playerId));
+    const table = translated(() => this.registry.join(tableId, playerId));
+    await this.invalidator.invalidateTags(TABLE_TAGS);
+    return table;
   }
 
   @GrpcMethod('TableService', 'LeaveTable')
-  leaveTable(request: tableV1.LeaveTableRequest): tableV1.Table {
+  async leaveTable(request: tableV1.LeaveTableRequest): Promise<tableV1.Table> {
     const tableId = validId('table_id', request.tableId);
     const playerId = validId('player_id', request.playerId);
-    return translated(() => this.registry.leave(tableId, playerId));
+    const table = translated(() => this.registry.leave(tableId, playerId));
+    await this.invalidator.invalidateTags(TABLE_TAGS);
+    return table;
   }
 }
