@@ -137,13 +137,14 @@ describe('response caching across gateway instances', () => {
   });
 
   it('drops entries when table-service publishes an invalidation after JoinTable, with no gateway involved in the write', async () => {
-    await call(stack.baseUrl, '/api/v1/tables/t5', { headers: as(user()) });
+    const before = await call<TableDetail>(stack.baseUrl, '/api/v1/tables/t5', { headers: as(user()) });
+    expect(before.body.table.seats.map((seat) => seat.playerId)).not.toContain('p8');
     expect(xCache(await call(second.baseUrl, '/api/v1/tables/t5', { headers: as(user()) }))).toBe('HIT');
-    const table = await joinDirectly(stack.tableAddress, 't5', 'p6');
-    expect(table.seatedPlayerIds).toContain('p6');
+    const table = await joinDirectly(stack.tableAddress, 't5', 'p8');
+    expect(table.seatedPlayerIds).toContain('p8');
     const after = await call<TableDetail>(second.baseUrl, '/api/v1/tables/t5', { headers: as(user()) });
     expect(xCache(after)).toBe('MISS');
-    expect(after.body.table.seats.map((seat) => seat.playerId)).toContain('p6');
+    expect(after.body.table.seats.map((seat) => seat.playerId)).toContain('p8');
   });
 
   it('invalidates by tag and by route through the admin API, for admins only', async () => {
@@ -264,5 +265,32 @@ describe('response caching across gateway instances', () => {
       description: 'caching to resume',
     });
     expect(await metric(stack.baseUrl, /^cache_degraded 0$/m)).toBe(true);
+  });
+});
+
+// Without REDIS_URL each gateway caches in its own memory; its write endpoints invalidate there.
+describe('response caching in memory', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ gatewayEnv: { REDIS_URL: undefined } });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('caches, and shows a join through the gateway to the next read', async () => {
+    const reader = bearer(token('p2'));
+    expect(xCache(await call(stack.baseUrl, '/api/v1/tables/t1', { headers: reader }))).toBe('MISS');
+    const cached = await call<TableDetail>(stack.baseUrl, '/api/v1/tables/t1', { headers: reader });
+    expect(xCache(cached)).toBe('HIT');
+    expect(cached.body.table.seats.map((seat) => seat.playerId)).not.toContain('p3');
+    const joined = await call(stack.baseUrl, '/api/v1/tables/t1/join', { method: 'POST', headers: bearer(token('p3')) });
+    expect(joined.status, joined.text).toBe(200);
+    const after = await call<TableDetail>(stack.baseUrl, '/api/v1/tables/t1', { headers: reader });
+    expect(xCache(after)).toBe('MISS');
+    expect(after.body.table.seats.map((seat) => seat.playerId)).toContain('p3');
+    expect(await call(stack.baseUrl, '/metrics').then((metrics) => /^cache_memory_bytes [1-9]/m.test(metrics.text))).toBe(true);
   });
 });

@@ -65,12 +65,19 @@ export function compileCachePolicy(options: CacheOptions, name: string): CachePo
   };
 }
 
-const duration = z.union([z.string(), z.int().nonnegative()]);
+const duration = (what: string, positive: boolean) =>
+  z.union([z.string(), z.int().nonnegative()]).superRefine((value, context) => {
+    try {
+      if (parseDuration(value, what) === 0 && positive) context.addIssue({ code: 'custom', message: `${what} must be longer than zero` });
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
 
 /** The route file's `cache:` block; the same shape as `@Cache()`. */
 export const cacheOptionsSchema = z
   .strictObject({
-    ttl: duration,
+    ttl: duration('cache ttl', true),
     varyBy: z
       .array(
         z
@@ -81,13 +88,6 @@ export const cacheOptionsSchema = z
       .default([]),
     tags: z.array(z.string().regex(TAG, 'expected 1-64 letters, digits, _ . : or -')).default([]),
     public: z.boolean().default(false),
-    staleWhileRevalidate: duration.optional(),
-  })
-  .superRefine((options, context) => {
-    try {
-      compileCachePolicy(options, 'check');
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
-    }
+    staleWhileRevalidate: duration('cache staleWhileRevalidate', false).optional(),
   })
   .meta({ description: 'cache GET and HEAD answers of this route', example: { ttl: '30s', varyBy: ['query'], tags: ['tables'] } });

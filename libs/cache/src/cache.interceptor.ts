@@ -69,7 +69,7 @@ export class CacheInterceptor implements NestInterceptor {
       case 'fresh':
         return of(this.answer(lookup.entry as CachedResponse, 'HIT', request, reply));
       case 'stale':
-        this.cache.revalidate(policy, lookup, () => this.produce(policy, lookup, reply, next));
+        void this.cache.revalidate(policy, lookup, () => this.produce(policy, lookup, reply, next));
         return of(this.answer(lookup.entry as CachedResponse, 'STALE', request, reply));
       case 'bypass':
         void reply.header('x-cache', 'BYPASS');

@@ -169,12 +169,13 @@ export class ResponseCache {
   /**
    * Stale-while-revalidate: at most one refresh per key runs, in this process (a set) and across
    * instances (a short lock in the store). `produce` asks the backend and returns the new entry.
+   * Callers do not wait: the promise settles when the refresh is over, and never rejects.
    */
-  revalidate(policy: CachePolicy, lookup: CacheLookup, produce: Produce): void {
+  revalidate(policy: CachePolicy, lookup: CacheLookup, produce: Produce): Promise<void> {
     const key = lookup.key;
-    if (this.refreshing.has(key) || this.inFlight.has(key)) return;
+    if (this.refreshing.has(key) || this.inFlight.has(key)) return Promise.resolve();
     this.refreshing.add(key);
-    void this.refresh(policy, lookup, produce).finally(() => this.refreshing.delete(key));
+    return this.refresh(policy, lookup, produce).finally(() => this.refreshing.delete(key));
   }
 
   /** New versions for these tags and routes: entries stored under them are never served again. */

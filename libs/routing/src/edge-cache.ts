@@ -78,7 +78,7 @@ export class EdgeCache {
       case 'fresh':
         return this.answer(lookup.entry as CachedResponse, 'HIT', request, reply);
       case 'stale':
-        this.cache.revalidate(policy, lookup, () => this.produce(policy, lookup, call, new AbortController(), client.headers, discard));
+        void this.cache.revalidate(policy, lookup, () => this.produce(policy, lookup, call, new AbortController(), client.headers, discard));
         return this.answer(lookup.entry as CachedResponse, 'STALE', request, reply);
       case 'bypass':
         void reply.header('x-cache', 'BYPASS');
