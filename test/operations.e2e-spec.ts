@@ -97,6 +97,7 @@ describe('operations endpoints', () => {
           'GET /admin/routes',
           'GET /admin/upstreams',
           'GET /admin/services',
+          'POST /admin/cache/invalidate',
         ]),
       );
       // /metrics is for Prometheus, not an API resource.
