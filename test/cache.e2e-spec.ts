@@ -60,7 +60,7 @@ describe('response caching across gateway instances', () => {
         ],
       }),
     );
-    const gatewayEnv = { REDIS_URL: redis.url, ROUTES_FILE: routes, ROUTES_WATCH: 'false', CACHE_MAX_ENTRY_BYTES: '65536' };
+    const gatewayEnv = { CACHE_ENABLED: 'true', REDIS_URL: redis.url, ROUTES_FILE: routes, ROUTES_WATCH: 'false', CACHE_MAX_ENTRY_BYTES: '65536' };
     stack = await startStack({ gatewayEnv, tableEnv: { REDIS_URL: redis.url } });
     second = await startGateway({ playerAddress: stack.playerAddress, tableAddress: stack.tableAddress, env: gatewayEnv });
   });
@@ -273,7 +273,7 @@ describe('response caching in memory', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ gatewayEnv: { REDIS_URL: undefined } });
+    stack = await startStack({ gatewayEnv: { CACHE_ENABLED: 'true', REDIS_URL: undefined } });
   });
 
   afterAll(async () => {

@@ -78,12 +78,10 @@ describe('gateway configuration', () => {
   });
 
   it('caches by default, storing the RFC statuses, and names the CACHE_* variables when they are bad', () => {
-    expect(cacheOptions(loadConfig(gatewayEnvironment, {}))).toEqual({
-      enabled: true,
-      maxEntryBytes: 1_048_576,
-      memoryMaxBytes: 67_108_864,
-      statuses: [200, 203, 204, 301, 404],
-    });
+    const options = cacheOptions(loadConfig(gatewayEnvironment, {}));
+    expect(options).toMatchObject({ enabled: true, maxEntryBytes: 1_048_576, memoryMaxBytes: 67_108_864, statuses: [200, 203, 204, 301, 404] });
+    expect(options.storable?.({ tables: [], partial: false })).toBe(true);
+    expect(options.storable?.({ tables: [], partial: true })).toBe(false);
     expect(cacheOptions(loadConfig(gatewayEnvironment, { CACHE_ENABLED: 'false', CACHE_STATUSES: '200, 410' }))).toMatchObject({ enabled: false, statuses: [200, 410] });
     const message = messageOf({ CACHE_ENABLED: 'sometimes', CACHE_STATUSES: '200,ok', CACHE_MEMORY_MAX_BYTES: '-1' });
     expect(message).toMatch(/CACHE_ENABLED: expected true or false/);

@@ -177,9 +177,13 @@ export function rateLimitOptions(env: GatewayEnvironment, exemptPrefixes: readon
   };
 }
 
+/** A partial aggregate would keep showing a backend's outage after it is over: it is answered, never stored. */
+const complete = (result: unknown) => !(typeof result === 'object' && result !== null && (result as { partial?: unknown }).partial === true);
+
 export function cacheOptions(env: GatewayEnvironment): CacheModuleOptions {
   return {
     enabled: env.CACHE_ENABLED,
+    storable: complete,
     maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES,
     memoryMaxBytes: env.CACHE_MEMORY_MAX_BYTES,
     statuses: env.CACHE_STATUSES,

@@ -1,11 +1,12 @@
-import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Inject, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, mergeMap, of, type Observable } from 'rxjs';
 import type { CachedResponse } from './cached-response.js';
 import type { CacheableRequest } from './cache-key.js';
+import { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache-options.js';
 import { compileCachePolicy, type CacheOptions, type CachePolicy } from './cache-policy.js';
 import { CACHE_POLICY, INVALIDATES_CACHE, type InvalidationOptions } from './cache.decorator.js';
-import { matchesIfNoneMatch } from './cacheability.js';
+import { matchesIfNoneMatch, type HeaderValue } from './cacheability.js';
 import { ResponseCache, type CacheLookup } from './response-cache.js';
 
 type CachedRequest = FastifyRequest & { user?: { sub?: string } };
@@ -48,7 +49,14 @@ export class CacheInterceptor implements NestInterceptor {
   /** The serialised body of a leader's answer, for when it turns out not to be cacheable. */
   private readonly bodies = new WeakMap<FastifyReply, Buffer>();
 
-  constructor(private readonly cache: ResponseCache) {}
+  private readonly storable: (result: unknown) => boolean;
+
+  constructor(
+    private readonly cache: ResponseCache,
+    @Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions,
+  ) {
+    this.storable = options.storable ?? (() => true);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
@@ -85,14 +93,20 @@ export class CacheInterceptor implements NestInterceptor {
     }
   }
 
-  /** Runs the handler and stores its answer when the rules allow. */
+  /**
+   * Runs the handler and stores its answer when the rules allow. The entry keeps only the headers the
+   * handler set: those already on the reply belong to this request (CORS for its origin, rate limits).
+   */
   private async produce(policy: CachePolicy, lookup: CacheLookup, reply: FastifyReply, next: CallHandler): Promise<CachedResponse | undefined> {
+    const before = new Set(Object.keys(reply.getHeaders()));
     const value: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
     const body = value === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(value));
     if (body.length > 0 && !reply.hasHeader('content-type')) void reply.header('content-type', JSON_TYPE);
-    const headers = reply.getHeaders();
+    const headers: Record<string, HeaderValue> = {};
+    for (const [name, header] of Object.entries(reply.getHeaders())) if (!before.has(name)) headers[name] = header;
     const status = value === undefined && reply.statusCode === 200 ? 204 : reply.statusCode;
     this.bodies.set(reply, body);
+    if (!this.storable(value)) return this.cache.refused(policy, 'declined');
     const entry = this.cache.entryFor(policy, lookup, { status, headers, body });
     if (entry) await this.cache.save(policy, lookup, entry);
     return entry;

@@ -23,7 +23,7 @@ export class CacheMetrics {
     });
     this.stores = new Counter({
       name: 'cache_stores_total',
-      help: 'Backend answers offered to the cache, by policy and outcome (stored, or why not: status, no-store, private, set-cookie, vary, authorization, too-large, incomplete, failed).',
+      help: 'Backend answers offered to the cache, by policy and outcome (stored, or why not: status, no-store, private, set-cookie, vary, authorization, too-large, declined, failed).',
       labelNames: ['policy', 'outcome'] as const,
       registers: [registry],
     });

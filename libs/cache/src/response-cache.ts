@@ -131,8 +131,9 @@ export class ResponseCache {
   }
 
   /** Counts an answer that was not offered for storage, e.g. a streamed body that outgrew the entry limit. */
-  refused(policy: CachePolicy, reason: string): void {
+  refused(policy: CachePolicy, reason: string): undefined {
     this.metrics.offered(policy.name, reason);
+    return undefined;
   }
 
   /** Writes an entry; a failing store is logged and counted, never the request's problem. */
