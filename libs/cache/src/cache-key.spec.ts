@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheKey, guardTags, variesByUser, type CacheableRequest } from './cache-key.js';
+import { cacheKey, variesByUser, type CacheableRequest } from './cache-key.js';
 import { compileCachePolicy, type CacheOptions } from './cache-policy.js';
 
 const request = (overrides: Partial<CacheableRequest> & { headers?: Record<string, string> } = {}): CacheableRequest => ({
@@ -57,6 +57,6 @@ describe('cache keys', () => {
   });
 
   it('are guarded by the policy’s tags and its route', () => {
-    expect(guardTags(policy({ tags: ['tables'] }))).toEqual(['tables', 'route:/api/v1/tables/:id']);
+    expect(policy({ tags: ['tables'] }).guards).toEqual(['tables', 'route:/api/v1/tables/:id']);
   });
 });

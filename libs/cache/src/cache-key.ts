@@ -33,8 +33,3 @@ export function cacheKey(policy: CachePolicy, request: CacheableRequest): string
   for (const name of policy.varyHeaders) part(request.header(name) ?? '');
   return hash.digest('base64url');
 }
-
-/** The tags whose versions guard a policy's entries: its own, plus one for the route so it can be invalidated by name. */
-export function guardTags(policy: CachePolicy): readonly string[] {
-  return [...policy.tags, `route:${policy.name}`];
-}

@@ -12,6 +12,7 @@ describe('cache policies', () => {
       varyQuery: true,
       varyHeaders: ['accept-language'],
       tags: ['tables'],
+      guards: ['tables', 'route:lobby'],
     });
     expect(compileCachePolicy({ ttl: 500 }, 'x')).toMatchObject({ ttlMs: 500, staleMs: 0, public: false, varyHeaders: [] });
   });

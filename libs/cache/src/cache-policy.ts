@@ -30,6 +30,8 @@ export interface CachePolicy {
   varyQuery: boolean;
   varyHeaders: readonly string[];
   tags: readonly string[];
+  /** The tags whose versions guard its entries: its own, plus `route:<name>` so the route can be invalidated by name. */
+  guards: readonly string[];
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -62,6 +64,7 @@ export function compileCachePolicy(options: CacheOptions, name: string): CachePo
     varyQuery: varyBy.includes('query'),
     varyHeaders: varyBy.filter((part) => part.startsWith('header:')).map((part) => part.slice('header:'.length).toLowerCase()),
     tags: [...new Set(options.tags ?? [])],
+    guards: [...new Set(options.tags ?? []), `route:${name}`],
   };
 }
 

@@ -1,7 +1,7 @@
 export { CacheAdminController } from './cache-admin.controller.js';
 export { InvalidationRequestSchema, InvalidationResultSchema, type InvalidationRequest, type InvalidationResult } from './cache-admin.schema.js';
 export { decodeEntry, encodeEntry, type CachedResponse } from './cached-response.js';
-export { cacheKey, guardTags, variesByUser, type CacheableRequest } from './cache-key.js';
+export { cacheKey, variesByUser, type CacheableRequest } from './cache-key.js';
 export { CacheInvalidator } from './cache-invalidator.js';
 export { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache-options.js';
 export { cacheOptionsSchema, compileCachePolicy, parseDuration, type CacheOptions, type CachePolicy, type VaryPart } from './cache-policy.js';

@@ -14,6 +14,8 @@ export class RedisCacheStore implements CacheStore {
   private readonly entryPrefix: string;
   private readonly tagPrefix: string;
   private readonly lockPrefix: string;
+  /** Each policy's tag list keeps its Redis keys, built on first use rather than on every lookup. */
+  private readonly tagKeys = new WeakMap<readonly string[], string[]>();
 
   /** `timeoutMs` bounds every call: a Redis that hangs must not stall requests the backend could answer. */
   constructor(
@@ -33,7 +35,7 @@ export class RedisCacheStore implements CacheStore {
 
   async read(key: string, tags: readonly string[]): Promise<CacheRead> {
     const pipeline = this.redis.pipeline().getBuffer(this.entryPrefix + key);
-    if (tags.length > 0) pipeline.mget(tags.map((tag) => this.tagPrefix + tag));
+    if (tags.length > 0) pipeline.mget(this.tagKeysOf(tags));
     const results = await this.bounded(pipeline.exec());
     if (!results) throw new Error('cache read was not executed');
     const [entryResult, versionsResult] = results;
@@ -61,6 +63,15 @@ export class RedisCacheStore implements CacheStore {
 
   async lock(key: string, ttlMs: number): Promise<boolean> {
     return (await this.bounded(this.redis.set(this.lockPrefix + key, '1', 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
+  private tagKeysOf(tags: readonly string[]): string[] {
+    let keys = this.tagKeys.get(tags);
+    if (!keys) {
+      keys = tags.map((tag) => this.tagPrefix + tag);
+      this.tagKeys.set(tags, keys);
+    }
+    return keys;
   }
 
   private async bounded<T>(command: Promise<T>): Promise<T> {

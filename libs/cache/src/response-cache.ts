@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { CachedResponse } from './cached-response.js';
-import { cacheKey, guardTags, variesByUser, type CacheableRequest } from './cache-key.js';
+import { cacheKey, variesByUser, type CacheableRequest } from './cache-key.js';
 import type { CachePolicy } from './cache-policy.js';
 import type { CacheStore } from './cache-store.js';
 import type { CacheMetrics } from './cache.metrics.js';
@@ -89,7 +89,7 @@ export class ResponseCache {
     let entry: CachedResponse | undefined;
     let versions: string;
     try {
-      ({ entry, versions } = await this.store.read(key, guardTags(policy)));
+      ({ entry, versions } = await this.store.read(key, policy.guards));
       this.recovered();
     } catch (error) {
       this.failed(error);
