@@ -98,6 +98,7 @@ describe('operations endpoints', () => {
           'GET /admin/upstreams',
           'GET /admin/services',
           'GET /api/v1/analytics/sessions',
+          'POST /admin/cache/invalidate',
         ]),
       );
       // /metrics is for Prometheus, not an API resource.

@@ -58,6 +58,8 @@ export async function startGateway(options: GatewayOptions): Promise<StartedGate
       JWT_SECRET: TEST_JWT_SECRET,
       // Suites that are not about rate limiting fire hundreds of requests as one user; rate-limit.e2e-spec sets its own.
       RATE_LIMIT_DEFAULT: 'off',
+      // Suites that stop backends expect the next answer to show it, not a cached one; cache.e2e-spec turns it on.
+      CACHE_ENABLED: 'false',
     },
     options.env,
   );

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@portico/config';
 import { describe, expect, it } from 'vitest';
 import { envExampleKeys } from '../../../test/support/env-example.js';
-import { authOptions, clientLimits, DEV_JWT_SECRET, gatewayEnvironment, hardeningOptions, rateLimitOptions } from './gateway-config.js';
+import { authOptions, cacheOptions, clientLimits, DEV_JWT_SECRET, gatewayEnvironment, hardeningOptions, rateLimitOptions } from './gateway-config.js';
 
 const messageOf = (env: Record<string, string>) => {
   try {
@@ -115,5 +115,18 @@ describe('gateway configuration', () => {
     [{ DISCOVERY_TTL_MS: '10' }, 'DISCOVERY_TTL_MS:'],
   ])('refuses %o naming the variable', (env, expected) => {
     expect(messageOf(env)).toContain(expected);
+  });
+
+  it('caches by default, storing the RFC statuses, and names the CACHE_* variables when they are bad', () => {
+    const options = cacheOptions(loadConfig(gatewayEnvironment, {}));
+    expect(options).toMatchObject({ enabled: true, maxEntryBytes: 1_048_576, memoryMaxBytes: 67_108_864, statuses: [200, 203, 204, 301, 404] });
+    expect(options.storable?.({ tables: [], partial: false })).toBe(true);
+    expect(options.storable?.({ tables: [], partial: true })).toBe(false);
+    expect(cacheOptions(loadConfig(gatewayEnvironment, { CACHE_ENABLED: 'false', CACHE_STATUSES: '200, 410' }))).toMatchObject({ enabled: false, statuses: [200, 410] });
+    const message = messageOf({ CACHE_ENABLED: 'sometimes', CACHE_STATUSES: '200,ok', CACHE_MEMORY_MAX_BYTES: '-1' });
+    expect(message).toMatch(/CACHE_ENABLED: expected true or false/);
+    expect(message).toMatch(/CACHE_STATUSES: expected comma-separated HTTP statuses such as 200,404, got "ok"/);
+    expect(message).toMatch(/CACHE_MEMORY_MAX_BYTES/);
+    expect(messageOf({ CACHE_MAX_ENTRY_BYTES: '2000', CACHE_MEMORY_MAX_BYTES: '1000' })).toMatch(/CACHE_MAX_ENTRY_BYTES: must not exceed CACHE_MEMORY_MAX_BYTES/);
   });
 });

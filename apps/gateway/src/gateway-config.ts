@@ -17,6 +17,7 @@ import {
   type CorsPolicy,
   type EdgeHardeningOptions,
 } from '@portico/hardening';
+import type { CacheModuleOptions } from '@portico/cache';
 import type { BackendPoolOptions } from './backends/backends.module.js';
 import { z } from 'zod';
 
@@ -65,6 +66,17 @@ const tokenList = (fallback: string) =>
     return tokens;
   });
 
+/** `CACHE_STATUSES`: a comma-separated list of HTTP statuses. */
+function parseStatuses(value: string): number[] {
+  const statuses = value.split(',').map((part) => part.trim());
+  for (const status of statuses) {
+    if (!/^[1-5]\d\d$/.test(status)) throw new Error(`expected comma-separated HTTP statuses such as 200,404, got "${status}"`);
+  }
+  return [...new Set(statuses.map(Number))];
+}
+
+const cacheStatuses = parsedText('200,203,204,301,404', parseStatuses);
+
 const fields = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -112,6 +124,10 @@ const fields = z.object({
   HEADERS_TIMEOUT_MS: milliseconds(10_000).pipe(z.number().min(1)),
   KEEP_ALIVE_TIMEOUT_MS: milliseconds(72_000).pipe(z.number().min(1)),
   CONNECTION_TIMEOUT_MS: milliseconds(0),
+  CACHE_ENABLED: booleanFlag(true),
+  CACHE_MAX_ENTRY_BYTES: z.coerce.number().int().min(1).max(536_870_912).default(1_048_576),
+  CACHE_MEMORY_MAX_BYTES: z.coerce.number().int().min(1).default(67_108_864),
+  CACHE_STATUSES: cacheStatuses,
   SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
   SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
   INSTANCE_ID: optionalText,
@@ -163,11 +179,19 @@ function checkHardening(env: z.output<typeof fields>, context: z.RefinementCtx):
   }
 }
 
+/** One entry must fit the memory store, or nothing would ever be cached without Redis. */
+function checkCacheSizes(env: z.output<typeof fields>, context: z.RefinementCtx): void {
+  if (env.CACHE_MAX_ENTRY_BYTES > env.CACHE_MEMORY_MAX_BYTES) {
+    context.addIssue({ code: 'custom', path: ['CACHE_MAX_ENTRY_BYTES'], message: 'must not exceed CACHE_MEMORY_MAX_BYTES' });
+  }
+}
+
 export const gatewayEnvironment = fields.superRefine(
   (env, context) => {
     checkKeySource(env, context);
     checkDiscovery(env, context);
     checkHardening(env, context);
+    checkCacheSizes(env, context);
   },
   {
     // Run even when single variables are bad, so one start-up error lists every problem.
@@ -279,5 +303,18 @@ export function clientLimits(env: GatewayEnvironment): ClientLimits {
     headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
     keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
     connectionTimeoutMs: env.CONNECTION_TIMEOUT_MS,
+  };
+}
+
+/** A partial aggregate would keep showing a backend's outage after it is over: it is answered, never stored. */
+const complete = (result: unknown) => !(typeof result === 'object' && result !== null && (result as { partial?: unknown }).partial === true);
+
+export function cacheOptions(env: GatewayEnvironment): CacheModuleOptions {
+  return {
+    enabled: env.CACHE_ENABLED,
+    storable: complete,
+    maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES,
+    memoryMaxBytes: env.CACHE_MEMORY_MAX_BYTES,
+    statuses: env.CACHE_STATUSES,
   };
 }

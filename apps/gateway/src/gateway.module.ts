@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AnalyticsModule, SessionEventLog } from '@portico/analytics';
 import { AuthModule } from '@portico/auth';
+import { CacheModule } from '@portico/cache';
 import { DiscoveryModule, ServiceDirectory } from '@portico/discovery';
 import { ProblemFilter, ProblemValidationPipe } from '@portico/errors';
 import { HealthModule } from '@portico/health';
@@ -14,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { BackendsModule } from './backends/backends.module.js';
 import { PlayerBackend } from './backends/player-backend.js';
 import { TableBackend } from './backends/table-backend.js';
-import { analyticsOptions, authOptions, backendPools, gatewayDiscovery, rateLimitOptions, realtimeOptions, type GatewayEnvironment } from './gateway-config.js';
+import { analyticsOptions, authOptions, backendPools, cacheOptions, gatewayDiscovery, rateLimitOptions, realtimeOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GetLobby } from './lobby/get-lobby.use-case.js';
 import { LobbyController } from './lobby/lobby.controller.js';
 import { GetMe } from './me/get-me.use-case.js';
@@ -42,6 +43,7 @@ export class GatewayModule {
         RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
         // After AuthModule: global guards run in registration order, and per-user limits need the principal.
         RateLimitModule.forRoot(rateLimitOptions(env, RESERVED_PREFIXES)),
+        CacheModule.forRoot(cacheOptions(env)),
         DiscoveryModule.forRoot(gatewayDiscovery(env)),
         BackendsModule.forRoot(backendPools(env)),
         RoutingModule.forRoot({

@@ -9,7 +9,7 @@ export const tableServiceEnvironment = z
     LOG_LEVEL: logLevel,
     SHUTDOWN_DRAIN_DELAY_MS: milliseconds(0),
     SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
-    /** Where table changes are published to the gateways' sockets (and DISCOVERY=redis registers). */
+    /** Where table changes are published to the gateways' sockets and their response cache is invalidated (and DISCOVERY=redis registers). */
     REDIS_URL: redisUrl,
     ...discoveryFields,
     ...registrationFields,

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { CacheInvalidator } from '@portico/cache';
 import { announcedInstance, DiscoveryModule, discoverySettings } from '@portico/discovery';
 import { ObservabilityModule } from '@portico/observability';
-import { RedisModule } from '@portico/redis';
+import { REDIS, RedisModule } from '@portico/redis';
+import type { Redis } from 'ioredis';
 import type { TableServiceEnvironment } from './table-service.config.js';
 import { TableController } from './tables/table.controller.js';
 import { TableEvents } from './tables/table-events.js';
@@ -16,9 +18,14 @@ export class TableServiceModule {
         ObservabilityModule.forRoot({ level: env.LOG_LEVEL, pretty: process.stdout.isTTY }),
         RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
         DiscoveryModule.forService(discoverySettings(env), announcedInstance('table-service', env.TABLE_SERVICE_URL, env)),
+        RedisModule.forRoot({ ...(env.REDIS_URL !== undefined && { url: env.REDIS_URL }) }),
       ],
       controllers: [TableController],
-      providers: [TableRegistry, TableEvents],
+      providers: [
+        TableRegistry,
+        TableEvents,
+        { provide: CacheInvalidator, inject: [REDIS], useFactory: (redis: Redis | undefined) => new CacheInvalidator(redis) },
+      ],
     };
   }
 }

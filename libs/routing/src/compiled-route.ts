@@ -1,3 +1,4 @@
+import { compileCachePolicy, type CachePolicy } from '@portico/cache';
 import { compileLimits, type RateLimitSet } from '@portico/rate-limit';
 import type { RequestPath } from './request-path.js';
 import { parseRoutePath, staticPrefix, type PathSegment } from './route-path.js';
@@ -40,6 +41,8 @@ export class CompiledRoute {
   readonly paramSegments: number;
   /** The route's own limits, an empty set when it opts out, undefined when the configured default applies. */
   readonly rateLimits: RateLimitSet | undefined;
+  /** The route's cache policy, named by its id (metrics, `routes` invalidation). */
+  readonly cache: CachePolicy | undefined;
   private readonly host: { readonly exact: string } | { readonly suffix: string } | undefined;
   private readonly headers: readonly (readonly [string, string])[];
   private readonly query: readonly (readonly [string, string])[];
@@ -65,6 +68,7 @@ export class CompiledRoute {
     const rateLimit = spec.rateLimit;
     this.rateLimits =
       rateLimit === undefined ? undefined : compileLimits(rateLimit === false ? [] : [rateLimit].flat(), `route:${spec.id}`);
+    this.cache = spec.cache && compileCachePolicy(spec.cache, spec.id);
   }
 
   acceptsMethod(method: string): boolean {

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { requireAnyRole, TokenVerifier, type Principal } from '@portico/auth';
+import { ResponseCache } from '@portico/cache';
 import { ProblemException, sendProblem, toProblemResponse } from '@portico/errors';
 import { labelRoute, Metrics, REQUEST_ID_HEADER, requestIdFor } from '@portico/observability';
 import {
@@ -23,6 +24,7 @@ import { RateLimiter, type RateLimitSubject } from '@portico/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
 import type { Dispatcher } from 'undici';
+import { EdgeCache, type ClientResponse, type UpstreamCall } from './edge-cache.js';
 import { isForeignUpgrade } from './foreign-upgrade.js';
 import { RouteRegistry } from './route-registry.js';
 import type { RouteMatch, RouteRequest } from './compiled-route.js';
@@ -126,6 +128,7 @@ export class EdgeProxy {
   private readonly forwarder: HttpForwarder;
   private readonly metrics: ProxyMetrics;
   private readonly tunnels = new Set<Duplex>();
+  private readonly cache: EdgeCache | undefined;
 
   constructor(
     private readonly registry: RouteRegistry,
@@ -133,9 +136,11 @@ export class EdgeProxy {
     private readonly limiter: RateLimiter,
     @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions,
     metrics: Metrics,
+    @Optional() responseCache?: ResponseCache,
   ) {
     this.metrics = new ProxyMetrics(metrics.registry, () => [...registry.live.upstreams.values()].map((upstream) => upstream.pool));
     this.forwarder = new HttpForwarder(this.metrics);
+    this.cache = responseCache?.enabled ? new EdgeCache(responseCache) : undefined;
   }
 
   /** Registers the catch-all route and the upgrade listener; call before the application initialises. */
@@ -204,8 +209,8 @@ export class EdgeProxy {
       if (!reply.raw.writableFinished) aborted.abort();
     });
     const responseRules = spec.headers.response;
-    try {
-      await this.forwarder.forward(
+    const call: UpstreamCall = (sink, abort) =>
+      this.forwarder.forward(
         upstream,
         {
           raw: request.raw,
@@ -218,18 +223,32 @@ export class EdgeProxy {
           retryAttempts,
           retryNonIdempotent: spec.retries?.nonIdempotent ?? false,
           bodyLimitBytes,
-          abort: aborted,
+          abort,
         },
-        (statusCode, upstreamHeaders) => {
-          const responseHeaders = endToEndHeaders(upstreamHeaders, NOTHING_OWNED);
-          applyHeaderRules(responseHeaders, responseRules);
-          // The body streams straight into the Node response, without a Readable in between; Fastify's
-          // onResponse hooks (access log, metrics) still run when it finishes.
-          reply.hijack();
-          reply.raw.writeHead(statusCode, { ...(reply.getHeaders() as HeaderMap), ...responseHeaders });
-          return reply.raw;
-        },
+        sink,
       );
+    const client: ClientResponse = {
+      headers: (upstreamHeaders) => {
+        const responseHeaders = endToEndHeaders(upstreamHeaders, NOTHING_OWNED);
+        applyHeaderRules(responseHeaders, responseRules);
+        return responseHeaders;
+      },
+      open: (statusCode, responseHeaders) => {
+        // The body streams straight into the Node response, without a Readable in between; Fastify's
+        // onResponse hooks (access log, metrics) still run when it finishes.
+        reply.hijack();
+        reply.raw.writeHead(statusCode, { ...(reply.getHeaders() as HeaderMap), ...responseHeaders });
+        return reply.raw;
+      },
+    };
+    try {
+      // Cached answers only after authentication (above): a hit never reaches the upstream.
+      const policy = match.route.cache;
+      if (policy && this.cache && (method === 'GET' || method === 'HEAD')) {
+        await this.cache.serve(policy, request, principal?.sub, reply, call, aborted, client);
+      } else {
+        await call((statusCode, upstreamHeaders) => client.open(statusCode, client.headers(upstreamHeaders)), aborted);
+      }
     } catch (error) {
       if (!(error instanceof ResponseInterrupted)) throw error;
       // A client that left mid-body is routine; an upstream that broke off is worth a warning.

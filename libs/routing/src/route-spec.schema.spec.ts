@@ -103,4 +103,13 @@ describe('routeSpecSchema', () => {
     const schema = z.toJSONSchema(routeSpecSchema, { io: 'input' });
     expect(schema).toMatchObject({ type: 'object', required: ['id', 'path'], additionalProperties: false });
   });
+
+  it('reads a cache block like @Cache(), for routes that accept GET', () => {
+    const route = routeSpecSchema.parse({ ...base, methods: ['GET'], cache: { ttl: '30s', varyBy: ['user', 'header:Accept-Language'], tags: ['tables'] } });
+    expect(route.cache).toEqual({ ttl: '30s', varyBy: ['user', 'header:Accept-Language'], tags: ['tables'], public: false });
+    expect(issuesOf({ methods: ['POST'], cache: { ttl: '30s' } })).toEqual([{ path: 'cache', message: 'only GET and HEAD answers are cached, and this route accepts neither' }]);
+    expect(issuesOf({ cache: { ttl: 'soon' } })).toEqual([{ path: 'cache.ttl', message: 'cache ttl "soon" is not like 500ms, 30s, 5m, 1h or 1d' }]);
+    expect(issuesOf({ cache: { ttl: '0s' } })).toEqual([{ path: 'cache.ttl', message: 'cache ttl must be longer than zero' }]);
+    expect(issuesOf({ cache: { ttl: '1s', varyBy: ['cookies'] } })).toEqual([{ path: 'cache.varyBy.0', message: 'expected user, query or header:<name>' }]);
+  });
 });

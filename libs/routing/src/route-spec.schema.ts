@@ -1,3 +1,4 @@
+import { cacheOptionsSchema } from '@portico/cache';
 import { HOP_BY_HOP_HEADERS } from '@portico/proxy';
 import { z } from 'zod';
 import { keyedRecord } from './keyed-record.js';
@@ -107,6 +108,7 @@ export const routeSpecSchema = z
     websocket: z.boolean().default(false),
     rateLimit: rateLimitSpec.optional(),
     bodyLimitBytes: z.int().positive().optional(),
+    cache: cacheOptionsSchema.optional(),
   })
   .superRefine((route, context) => {
     if (route.upstream !== undefined && route.split !== undefined) {
@@ -114,6 +116,9 @@ export const routeSpecSchema = z
     }
     if (route.upstream === undefined && route.split === undefined) {
       context.addIssue({ code: 'custom', path: [], message: 'a route needs an upstream or a split' });
+    }
+    if (route.cache && route.methods && !route.methods.includes('GET') && !route.methods.includes('HEAD')) {
+      context.addIssue({ code: 'custom', path: ['cache'], message: 'only GET and HEAD answers are cached, and this route accepts neither' });
     }
     const path = parseRoutePath(route.path);
     if (!path.ok) return;

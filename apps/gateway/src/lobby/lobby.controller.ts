@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentRequestScope, type RequestScope } from '@portico/aggregation';
+import { Cache } from '@portico/cache';
 import { ApiProblemResponses } from '@portico/errors';
 import { GetLobby } from './get-lobby.use-case.js';
 import { LobbySchema, type Lobby } from './lobby.schema.js';
@@ -12,6 +13,8 @@ export class LobbyController {
   constructor(private readonly getLobby: GetLobby) {}
 
   @Get()
+  // Per user (the default for authenticated callers), briefly: seats change, and joins invalidate `tables`.
+  @Cache({ ttl: '5s', varyBy: ['user'], tags: ['tables'], staleWhileRevalidate: '5s' })
   @ApiOperation({
     summary: 'Every table with its seated players',
     description: 'ListTables (required) fanned out with BatchGetPlayers (optional): without player-service the answer is partial, with null names.',

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentRequestScope, type RequestScope } from '@portico/aggregation';
 import { CurrentPrincipal, type Principal } from '@portico/auth';
+import { Cache, InvalidatesCache } from '@portico/cache';
 import { ApiProblemResponses } from '@portico/errors';
 import { TableIdSchema } from '../aggregate.schema.js';
 import { TableDetailSchema, type TableDetail } from './table.schema.js';
@@ -19,6 +20,8 @@ export class TablesController {
   ) {}
 
   @Get(':id')
+  // The same for every caller: a table's seats are no secret among signed-in players.
+  @Cache({ ttl: '30s', public: true, tags: ['tables'] })
   @ApiOperation({ summary: 'One table with its seated players' })
   @ApiOkResponse({ standardSchema: TableDetailSchema, description: 'The table' })
   @ApiProblemResponses(400, 401, 404, 502, 503, 504)
@@ -27,6 +30,7 @@ export class TablesController {
   }
 
   @Post(':id/join')
+  @InvalidatesCache({ tags: ['tables'] })
   @HttpCode(200)
   @ApiOperation({ summary: 'Take a seat at a table, as the token subject', description: 'Idempotent: joining a table you sit at keeps your seat.' })
   @ApiOkResponse({ standardSchema: TableDetailSchema, description: 'The table after joining' })
@@ -40,6 +44,7 @@ export class TablesController {
   }
 
   @Post(':id/leave')
+  @InvalidatesCache({ tags: ['tables'] })
   @HttpCode(200)
   @ApiOperation({ summary: 'Leave a table, as the token subject', description: 'Idempotent: leaving a table you do not sit at changes nothing.' })
   @ApiOkResponse({ standardSchema: TableDetailSchema, description: 'The table after leaving' })

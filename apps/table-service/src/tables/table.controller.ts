@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Controller } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { status, type Metadata } from '@grpc/grpc-js';
+import { CacheInvalidator } from '@portico/cache';
 import type { tableV1 } from '@portico/contracts';
 import { IDENTITY_METADATA } from '@portico/grpc';
 import { TableEvents } from './table-events.js';
@@ -32,11 +33,15 @@ function translated<T>(action: () => T): T {
   }
 }
 
+/** Gateway cache entries built from table data; every seat change makes them outdated. */
+const TABLE_TAGS = ['tables'];
+
 @Controller()
 export class TableController {
   constructor(
     private readonly registry: TableRegistry,
     private readonly events: TableEvents,
+    private readonly invalidator: CacheInvalidator,
   ) {}
 
   @GrpcMethod('TableService', 'ListTables')
@@ -51,20 +56,24 @@ export class TableController {
     return table;
   }
 
+  // Invalidated before the reply: a client that writes and then reads never gets the cached answer from before.
   @GrpcMethod('TableService', 'JoinTable')
-  joinTable(request: tableV1.JoinTableRequest): tableV1.Table {
+  async joinTable(request: tableV1.JoinTableRequest): Promise<tableV1.Table> {
     const tableId = validId('table_id', request.tableId);
     const playerId = validId('player_id', request.playerId);
     const table = translated(() => this.registry.join(tableId, playerId));
+    // Invalidated before the event goes out, so a client that re-reads on the event sees the change.
+    await this.invalidator.invalidateTags(TABLE_TAGS);
     this.events.tableUpdated(table);
     return table;
   }
 
   @GrpcMethod('TableService', 'LeaveTable')
-  leaveTable(request: tableV1.LeaveTableRequest): tableV1.Table {
+  async leaveTable(request: tableV1.LeaveTableRequest): Promise<tableV1.Table> {
     const tableId = validId('table_id', request.tableId);
     const playerId = validId('player_id', request.playerId);
     const table = translated(() => this.registry.leave(tableId, playerId));
+    await this.invalidator.invalidateTags(TABLE_TAGS);
     this.events.tableUpdated(table);
     return table;
   }

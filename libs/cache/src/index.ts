@@ -1,0 +1,16 @@
+export { CacheAdminController } from './cache-admin.controller.js';
+export { InvalidationRequestSchema, InvalidationResultSchema, type InvalidationRequest, type InvalidationResult } from './cache-admin.schema.js';
+export { decodeEntry, encodeEntry, type CachedResponse } from './cached-response.js';
+export { cacheKey, variesByUser, type CacheableRequest } from './cache-key.js';
+export { CacheInvalidator } from './cache-invalidator.js';
+export { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache-options.js';
+export { cacheOptionsSchema, compileCachePolicy, parseDuration, type CacheOptions, type CachePolicy, type VaryPart } from './cache-policy.js';
+export type { CacheRead, CacheStore } from './cache-store.js';
+export { Cache, CACHE_POLICY, INVALIDATES_CACHE, InvalidatesCache, type InvalidationOptions } from './cache.decorator.js';
+export { cacheableRequest, cacheHeaders, CacheInterceptor } from './cache.interceptor.js';
+export { CacheMetrics } from './cache.metrics.js';
+export { CacheModule } from './cache.module.js';
+export { matchesIfNoneMatch, refusal, replayedHeaders, type HeaderValue } from './cacheability.js';
+export { MemoryCacheStore } from './memory-cache-store.js';
+export { RedisCacheStore } from './redis-cache-store.js';
+export { ResponseCache, strongEtag, type BackendAnswer, type CacheLookup, type CacheState, type Produce, type ResponseCacheSettings } from './response-cache.js';
