@@ -49,7 +49,7 @@ function rotating(tokens) {
 async function cacheOutcomes(baseUrl) {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const outcomes = {};
-  for (const match of text.matchAll(/^cache_requests_total\{[^}]*outcome="([a-z]+)"[^}]*\} (\d+)/gm)) {
+  for (const match of text.matchAll(/^cache_lookups_total\{[^}]*outcome="([a-z]+)"[^}]*\} (\d+)/gm)) {
     outcomes[match[1]] = (outcomes[match[1]] ?? 0) + Number(match[2]);
   }
   return outcomes;

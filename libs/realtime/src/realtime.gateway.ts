@@ -132,7 +132,8 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     void this.bus.listen((envelope) => this.deliver(envelope)).catch((error: unknown) => {
       this.logger.error({ err: error }, 'realtime bus subscription failed; published events will not reach this instance');
     });
-    void this.beat();
+    // No beat at start: there is nothing of this instance's to renew yet, and the shared connection may
+    // still be connecting (it queues nothing while offline, so a beat now would only log a failure).
     this.heartbeat = setInterval(() => void this.beat(), Math.max(100, Math.floor(this.options.presenceTtlMs / 3)));
     this.heartbeat.unref();
   }
