@@ -62,7 +62,13 @@ export class HealthCheck {
     const controller = new AbortController();
     this.probing = controller;
     const { timeoutMs } = this.options;
-    const timer = setTimeout(() => controller.abort(new Error(`health probe timed out after ${timeoutMs} ms`)), timeoutMs);
+    // The abort waits one more turn of the event loop: when the loop was blocked (a connect storm, a
+    // long GC), an answer that arrived meanwhile is read in that turn's poll phase first, so a busy
+    // gateway does not mark a healthy backend down for its own lateness.
+    const timer = setTimeout(
+      () => setTimeout(() => controller.abort(new Error(`health probe timed out after ${timeoutMs} ms`)), 0),
+      timeoutMs,
+    );
     timer.unref();
     const healthy = await Promise.race([this.probe(controller.signal), whenAborted(controller.signal)]);
     clearTimeout(timer);
