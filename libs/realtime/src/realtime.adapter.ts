@@ -1,9 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
 import { REDIS } from '@portico/redis';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { REALTIME_OPTIONS, type RealtimeOptions } from './realtime-options.js';
 
 /** Socket.io's path on the gateway's HTTP port; the edge proxy leaves upgrades to it alone. */
@@ -48,6 +50,37 @@ export class RealtimeIoAdapter extends IoAdapter {
       server.adapter(createAdapter(pub, sub));
     }
     return server;
+  }
+
+  /**
+   * Plain listeners instead of IoAdapter's per-socket rxjs pipelines (a `fromEvent` stream per
+   * handler plus one for the disconnect, kept for the socket's life): the same dispatch, with an
+   * observable per message only, which keeps thousands of idle sockets cheaper. A listener goes with
+   * its socket.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]) as { data: unknown; ack?: unknown };
+        let responses: Observable<unknown>;
+        try {
+          responses = transform(callback(data, ack));
+        } catch (error) {
+          // The gateway's exception filter answers handler errors; one that escapes it is a bug to log, not a crash.
+          this.logger.error(error);
+          return;
+        }
+        responses.subscribe({
+          next: (response) => {
+            if (response === undefined || response === null) return;
+            const { event, data: eventData } = response as { event?: string; data?: unknown };
+            if (event) socket.emit(event, eventData);
+            else if (!isAckHandledManually && typeof ack === 'function') (ack as (value: unknown) => void)(response);
+          },
+          error: (error: unknown) => this.logger.error(error),
+        });
+      });
+    }
   }
 
   override async close(server: Server): Promise<void> {
