@@ -18,8 +18,8 @@ export {
   sessionStarted,
   utcDay,
   type SessionEvent,
-  type SessionObserver,
-  type SocketSession,
 } from './session-event.js';
+// The contract this lib implements belongs to the socket hub; a type-only import loads no socket.io.
+export type { SessionObserver, SocketSession } from '@portico/realtime';
 export { SessionStatsController, SessionStatsQuerySchema } from './session-stats.controller.js';
 export { daysBetween, SessionStatsReader, SessionStatsSchema, type SessionStats } from './session-stats.js';

@@ -1,6 +1,7 @@
 import { bucketOf } from './duration-sketch.js';
 import { SessionEventLog } from './session-event-log.js';
-import { sessionEnded, sessionStarted, utcDay, type SessionEvent, type SocketSession } from './session-event.js';
+import type { SocketSession } from '@portico/realtime';
+import { sessionEnded, sessionStarted, utcDay, type SessionEvent } from './session-event.js';
 import { daysBetween, statsOf, type SessionStats, type SessionTally } from './session-stats.js';
 
 interface MutableTally extends SessionTally {

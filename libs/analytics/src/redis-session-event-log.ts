@@ -4,7 +4,8 @@ import { AnalyticsKeys } from './analytics-keys.js';
 import type { SessionEventLogMetrics } from './analytics.metrics.js';
 import { LuaScript, REDIS_NOW } from './lua-script.js';
 import { SessionEventLog } from './session-event-log.js';
-import { sessionEnded, sessionStarted, type SessionEvent, type SocketSession } from './session-event.js';
+import type { SocketSession } from '@portico/realtime';
+import { sessionEnded, sessionStarted, type SessionEvent } from './session-event.js';
 
 export interface RedisSessionEventLogOptions {
   stream: string;

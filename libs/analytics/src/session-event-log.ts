@@ -1,4 +1,4 @@
-import type { SessionObserver, SocketSession } from './session-event.js';
+import type { SessionObserver, SocketSession } from '@portico/realtime';
 
 /**
  * The analytics side of the socket hub: records every session's start and end. Injected by this class;

@@ -1,24 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { SocketSession } from '@portico/realtime';
 import { z } from 'zod';
-
-/** One socket session as the realtime hub reports it. `instanceId` must be unique per process lifetime. */
-export interface SocketSession {
-  sessionId: string;
-  userId: string;
-  clientType: string;
-  instanceId: string;
-  /** Epoch milliseconds. */
-  startedAt: number;
-}
-
-/**
- * What the realtime hub calls for every socket session. Fire-and-forget: implementations never throw
- * into the caller and never block it.
- */
-export interface SessionObserver {
-  started(session: SocketSession): void;
-  ended(session: SocketSession, reason: string, durationMs: number): void;
-}
 
 /** The reason the sweeper records for sessions of an instance that stopped heartbeating. */
 export const INSTANCE_LOST = 'instance_lost';

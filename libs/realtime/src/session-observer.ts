@@ -1,4 +1,4 @@
-/** One socket session, as analytics sees it. */
+/** One socket session, as analytics sees it. `instanceId` is unique per process lifetime. */
 export interface SocketSession {
   sessionId: string;
   userId: string;
@@ -8,7 +8,10 @@ export interface SocketSession {
   startedAt: number;
 }
 
-/** Learns of every socket session's start and end; the default does nothing. */
+/**
+ * Learns of every socket session's start and end; the default does nothing. Fire-and-forget:
+ * implementations never throw into the caller and never block it.
+ */
 export interface SessionObserver {
   started(session: SocketSession): void;
   ended(session: SocketSession, reason: string, durationMs: number): void;
