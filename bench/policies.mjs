@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { exitPaths, start, startCommand } from './lib/processes.mjs';
 import { freePorts, waitForGrpcServing, waitForHttpOk, waitForRedis } from './lib/probes.mjs';
 import { writeResults } from './lib/results.mjs';
-import { DISTURBED_PERCENT, measureAlternating, tableLines } from './lib/rounds.mjs';
+import { assertNoFailedRequests, DISTURBED_PERCENT, failedRequestsOf, measureAlternating, tableLines } from './lib/rounds.mjs';
 import { benchSettings } from './lib/settings.mjs';
 import { announceRun, loadAverage, machine, round } from './lib/system.mjs';
 
@@ -139,9 +139,7 @@ async function main() {
   const rateLimitCost = round(1 - rate('limitedMany') / rate('plainMany'), 3);
   const cacheMissCost = round(1 - rate('cachedMany') / rate('plainMany'), 3);
   const hitSpeedup = round(rate('cachedOne') / rate('plainOne'), 2);
-  const failedRequests = Object.entries(results)
-    .filter(([, r]) => r.non2xx > 0 || r.errors > 0)
-    .map(([key, r]) => `${key}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts)`);
+  const failedRequests = failedRequestsOf(results);
   const report = {
     date: startedAt.toISOString().slice(0, 10),
     startedAt: startedAt.toISOString(),
@@ -164,7 +162,7 @@ async function main() {
   printReport(report);
   const file = writeResults(RESULTS_DIR, 'policies', report);
   step(`results written to ${file.slice(ROOT.length)}`);
-  if (failedRequests.length > 0) throw new Error(`requests failed during the measurement, the numbers are not valid:\n- ${failedRequests.join('\n- ')}`);
+  assertNoFailedRequests(failedRequests);
 }
 
 main().then(

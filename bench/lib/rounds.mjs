@@ -100,3 +100,15 @@ export function tableLines(rows) {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  '));
 }
+
+/** Targets that answered anything but 2xx or failed requests during the measured rounds, one line each. */
+export function failedRequestsOf(results) {
+  return Object.entries(results)
+    .filter(([, r]) => r.non2xx > 0 || r.errors > 0)
+    .map(([key, r]) => `${key}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts)`);
+}
+
+/** Throws after the report is written: numbers from rounds where requests failed are not valid. */
+export function assertNoFailedRequests(failedRequests) {
+  if (failedRequests.length > 0) throw new Error(`requests failed during the measurement, the numbers are not valid:\n- ${failedRequests.join('\n- ')}`);
+}
