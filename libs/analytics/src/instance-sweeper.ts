@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AnalyticsKeys } from './analytics-keys.js';
-import { LuaScript, REDIS_NOW } from './lua-script.js';
+import { LuaScript, REDIS_NOW } from '@portico/redis';
 import { INSTANCE_LOST } from './session-event.js';
 
 // One dead instance per call, claimed atomically: the heartbeat is checked again, the instance and its

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { AnalyticsKeys } from './analytics-keys.js';
 import type { SessionEventLogMetrics } from './analytics.metrics.js';
-import { LuaScript, REDIS_NOW } from './lua-script.js';
+import { LuaScript, REDIS_NOW } from '@portico/redis';
 import { SessionEventLog } from './session-event-log.js';
 import type { SocketSession } from '@portico/realtime';
 import { sessionEnded, sessionStarted, type SessionEvent } from './session-event.js';

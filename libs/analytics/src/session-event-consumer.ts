@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { AnalyticsKeys } from './analytics-keys.js';
 import type { StreamConsumerMetrics } from './analytics.metrics.js';
 import { bucketOf } from './duration-sketch.js';
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '@portico/redis';
 import { parseSessionEvent, utcDay } from './session-event.js';
 
 // "Seen this event id?", the aggregate update and the XACK in one atomic step: a consumer that dies

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { LuaScript, REDIS_NOW } from '@portico/redis';
 import type { Redis } from 'ioredis';
 import type { RateLimitAlgorithm, RateLimitPolicy } from './rate-limit-policy.js';
 import type { RateLimitDecision, RateLimitStore } from './rate-limit-store.js';
@@ -6,13 +7,8 @@ import type { RateLimitDecision, RateLimitStore } from './rate-limit-store.js';
 // Every script reads the clock from Redis (TIME), so all gateway instances agree on windows whatever
 // their own clocks say, and returns {allowed, remaining, resetMs, retryAfterMs}. A rejected request
 // writes nothing. Redis 7 replicates scripts by effects, so TIME inside a writing script is allowed.
-const NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-`;
-
-const SCRIPTS: Record<RateLimitAlgorithm, string> = {
-  'fixed-window': `${NOW}
+const SCRIPTS: Record<RateLimitAlgorithm, LuaScript> = {
+  'fixed-window': new LuaScript(`${REDIS_NOW}
 local limit, window, commit = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
 local start = now - (now % window)
 local stored = redis.call('HMGET', KEYS[1], 's', 'c')
@@ -25,9 +21,9 @@ if commit then
   redis.call('PEXPIRE', KEYS[1], reset)
 end
 return {1, limit - count - 1, reset, 0}
-`,
+`),
   // Exact sliding window: a sorted set with one member per allowed request, scored by its time.
-  'sliding-window': `${NOW}
+  'sliding-window': new LuaScript(`${REDIS_NOW}
 local limit, window, commit, member = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', ARGV[4]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
@@ -44,9 +40,9 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local reset = window
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
 return {1, limit - count - 1, reset, 0}
-`,
+`),
   // Tokens refill continuously at limit/window per ms up to burst; the hash holds the level and when it was read.
-  'token-bucket': `${NOW}
+  'token-bucket': new LuaScript(`${REDIS_NOW}
 local limit, window, commit, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[5])
 local rate = limit / window
 local stored = redis.call('HMGET', KEYS[1], 't', 'a')
@@ -62,14 +58,10 @@ if commit then
   redis.call('PEXPIRE', KEYS[1], full)
 end
 return {1, math.floor(left), full, 0}
-`,
+`),
 };
 
 const SUFFIX: Record<RateLimitAlgorithm, string> = { 'fixed-window': 'fw', 'sliding-window': 'sw', 'token-bucket': 'tb' };
-
-const SHA = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([algorithm, script]) => [algorithm, createHash('sha1').update(script).digest('hex')]),
-) as Record<RateLimitAlgorithm, string>;
 
 /** The Redis key of a limit: hash-tagged so each script's single key maps to one Cluster slot. */
 export function redisKey(key: string, algorithm: RateLimitAlgorithm): string {
@@ -106,13 +98,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private async decide(key: string, policy: RateLimitPolicy, commit: boolean): Promise<RateLimitDecision> {
     const args = [policy.limit, policy.windowMs, commit ? 1 : 0, `${this.instance}:${++this.sequence}`, policy.burst];
     const redisKeyName = redisKey(key, policy.algorithm);
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(SHA[policy.algorithm], 1, redisKeyName, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await this.redis.eval(SCRIPTS[policy.algorithm], 1, redisKeyName, ...args);
-    }
+    const reply = await SCRIPTS[policy.algorithm].run(this.redis, [redisKeyName], args);
     const [allowed, remaining, resetMs, retryAfterMs] = reply as [number, number, number, number];
     return {
       allowed: allowed === 1,

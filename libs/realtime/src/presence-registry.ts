@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LuaScript } from '@portico/redis';
 
 /**
  * Who holds a socket, across every gateway instance: connections per user (for the per-user cap)
@@ -54,7 +55,7 @@ const INSTANCE_PREFIX = 'portico:presence:instance:';
 // The scripts read the other instances' hashes by name, which a Redis Cluster would refuse; Portico's
 // Redis is one primary. Each is one round trip and atomic, so two instances cannot both admit a
 // user's last allowed connection.
-const ADMIT = `
+const ADMIT = new LuaScript(`
 redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[4]), ARGV[5])
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')
 local held = 0
@@ -66,15 +67,15 @@ if held >= tonumber(ARGV[3]) then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
-`;
+`);
 
-const RELEASE = `
+const RELEASE = new LuaScript(`
 local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return left
-`;
+`);
 
-const ONLINE = `
+const ONLINE = new LuaScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 local seen = {}
 local count = 0
@@ -87,7 +88,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 return count
-`;
+`);
 
 /**
  * Each instance owns one hash (user → its connections there) that expires unless heartbeats renew
@@ -108,7 +109,7 @@ export class RedisPresenceRegistry implements PresenceRegistry {
   }
 
   async admit(userId: string, max: number): Promise<boolean> {
-    const admitted = await this.redis.eval(ADMIT, 2, INSTANCES_KEY, this.ownKey, Date.now(), userId, max, this.ttlMs, this.instanceId, INSTANCE_PREFIX);
+    const admitted = await ADMIT.run(this.redis, [INSTANCES_KEY, this.ownKey], [Date.now(), userId, max, this.ttlMs, this.instanceId, INSTANCE_PREFIX]);
     if (admitted !== 1) return false;
     this.local.set(userId, (this.local.get(userId) ?? 0) + 1);
     return true;
@@ -118,11 +119,11 @@ export class RedisPresenceRegistry implements PresenceRegistry {
     const held = (this.local.get(userId) ?? 0) - 1;
     if (held > 0) this.local.set(userId, held);
     else this.local.delete(userId);
-    await this.redis.eval(RELEASE, 1, this.ownKey, userId);
+    await RELEASE.run(this.redis, [this.ownKey], [userId]);
   }
 
   async online(): Promise<number> {
-    return (await this.redis.eval(ONLINE, 1, INSTANCES_KEY, Date.now(), INSTANCE_PREFIX)) as number;
+    return (await ONLINE.run(this.redis, [INSTANCES_KEY], [Date.now(), INSTANCE_PREFIX])) as number;
   }
 
   async heartbeat(): Promise<void> {

@@ -1,2 +1,3 @@
 export { REDIS, RedisModule, type RedisOptions } from './redis.module.js';
 export { redisReadiness } from './redis-readiness.js';
+export { LuaScript, REDIS_NOW } from './lua-script.js';
