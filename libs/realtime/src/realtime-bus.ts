@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { decodeEnvelope, envelopeOf, REALTIME_TOPIC, type RealtimeEnvelope, type RealtimePublisher } from '@portico/realtime-publisher';
+import { closeConnection } from '@portico/redis';
 import type { Redis } from 'ioredis';
 
 type Listener = (envelope: RealtimeEnvelope) => void;
@@ -62,6 +63,6 @@ export class RedisRealtimeBus implements RealtimeBus {
   }
 
   async close(): Promise<void> {
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    if (this.subscriber) await closeConnection(this.subscriber);
   }
 }

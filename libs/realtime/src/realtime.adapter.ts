@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import { REDIS } from '@portico/redis';
+import { closeConnection, REDIS } from '@portico/redis';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
@@ -42,12 +42,12 @@ export class RealtimeIoAdapter extends IoAdapter {
       ...(this.options.allowRequest !== undefined && { allowRequest: this.options.allowRequest }),
     } as Partial<ServerOptions> as ServerOptions);
     if (this.redis) {
-      // Subscribed connections can do nothing else, and must queue rather than fail while Redis is away.
+      // A subscribed connection can do nothing else; it waits for Redis rather than failing its SUBSCRIBE.
+      const sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       const pub = this.redis.duplicate({ enableOfflineQueue: true });
-      const sub = this.redis.duplicate({ enableOfflineQueue: true });
       for (const connection of [pub, sub]) connection.on('error', () => undefined);
       this.connections.push(pub, sub);
-      server.adapter(createAdapter(pub, sub));
+      server.adapter(createAdapter(this.handlingPublishFailures(pub), sub));
     }
     return server;
   }
@@ -83,9 +83,35 @@ export class RealtimeIoAdapter extends IoAdapter {
     }
   }
 
+  /**
+   * The Redis adapter drops the promise of every PUBLISH it sends (socketio/socket.io-redis-emitter#139
+   * describes the same in its sibling), so one that fails while Redis is away would be an unhandled
+   * rejection, and Node ends the process on those. What the adapter publishes (broadcasts to other
+   * instances, presence pings) is lost in an outage either way; losing it must not take this
+   * instance's sockets down with it.
+   */
+  private handlingPublishFailures(pub: Redis): Redis {
+    // Bound before it is replaced below.
+    const publish = pub.publish.bind(pub);
+    let lastFailure: string | undefined;
+    const guarded = (channel: string, message: string | Buffer): Promise<number> => {
+      const sent = publish(channel, message);
+      sent.then(
+        () => (lastFailure = undefined),
+        (error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          if (reason !== lastFailure) this.logger.warn(`realtime adapter message to other instances lost: ${reason}`);
+          lastFailure = reason;
+        },
+      );
+      return sent;
+    };
+    return Object.assign(pub, { publish: guarded });
+  }
+
   override async close(server: Server): Promise<void> {
     await super.close(server);
-    await Promise.all(this.connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    await Promise.all(this.connections.map(closeConnection));
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
+import { closeConnection } from './close-connection.js';
 
 /** Injects the shared connection, or `undefined` when the app runs on in-memory stores (no REDIS_URL). */
 export const REDIS = Symbol('REDIS');
@@ -13,7 +14,7 @@ class RedisLifecycle implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis | undefined) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+    if (this.redis) await closeConnection(this.redis);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { closeConnection } from '@portico/redis';
 import { Redis, type Result } from 'ioredis';
 import type { DiscoveryProvider, ProviderWatch, Registrar, WatchSink } from '../discovery-provider.js';
 import type { RegistryEntry, ServiceInstance } from '../service-instance.js';
@@ -147,7 +148,7 @@ export class RedisProvider implements DiscoveryProvider, Registrar {
   async close(): Promise<void> {
     for (const watch of this.watches.values()) watch.close();
     const connections = this.subscriber ? [this.subscriber, this.commands] : [this.commands];
-    await Promise.all(connections.map((redis) => redis.quit().catch(() => redis.disconnect())));
+    await Promise.all(connections.map(closeConnection));
   }
 
   private subscriberConnection(): Redis {
