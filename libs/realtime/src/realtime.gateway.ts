@@ -34,6 +34,9 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 // setTimeout's longest delay; a token valid for longer is looked at again when it fires.
 const LONGEST_TIMER_MS = 2_147_483_647;
 const PRESENCE_CHANGED = 'presence:changed';
+// Changes within this window are announced once: a storm of 1,000 connects a second would otherwise
+// cost a count over every instance's users and a message to every other instance, per connect.
+const PRESENCE_SETTLE_MS = 100;
 
 const SubscriptionRequest = z.object({ channel: z.string().min(1).max(256) }).strict();
 const MessageRequest = z.object({ channel: z.string().min(1).max(256), event: z.string().min(1).max(64), data: z.unknown() }).strict();
@@ -96,6 +99,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   private heartbeat: NodeJS.Timeout | undefined;
   private presenceRefresh: Promise<void> | undefined;
   private presenceStale = false;
+  private presenceSettling: NodeJS.Timeout | undefined;
   private announcedOnline: number | undefined;
 
   constructor(
@@ -202,6 +206,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearTimeout(this.presenceSettling);
     await this.bus.close();
   }
 
@@ -320,8 +325,12 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   }
 
   private presenceChanged(): void {
-    this.refreshPresence();
-    if (this.bus.shared) this.namespace.serverSideEmit(PRESENCE_CHANGED);
+    if (this.presenceSettling) return;
+    this.presenceSettling = setTimeout(() => {
+      this.presenceSettling = undefined;
+      this.refreshPresence();
+      if (this.bus.shared) this.namespace.serverSideEmit(PRESENCE_CHANGED);
+    }, PRESENCE_SETTLE_MS);
   }
 
   private async beat(): Promise<void> {
