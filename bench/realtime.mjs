@@ -37,6 +37,11 @@ const WARMUP_SAMPLES = 3;
 /** Time for closed sockets to be torn down and connect garbage to settle before a reading. */
 const SETTLE_MS = 2_000;
 const DELIVERY_TIMEOUT_MS = 10_000;
+/** Before the storm the server must have gone quiet: below this share of one core over one poll… */
+const QUIET_CPU_PERCENT = 5;
+const QUIET_POLL_MS = 250;
+/** …within this long, or the storm starts anyway and the report says how busy it still was. */
+const QUIET_TIMEOUT_MS = 20_000;
 
 const TARGETS = {
   rssPerThousandMB: 30,
@@ -210,6 +215,21 @@ async function closeSockets(target) {
   await sleep(SETTLE_MS);
 }
 
+/**
+ * Waits until `pid` uses less than QUIET_CPU_PERCENT of a core over one poll: closing thousands of
+ * sockets (and, for the gateway, ending their sessions in Redis) goes on for a while after the
+ * clients have gone, and a storm started meanwhile would measure that. Returns the last reading.
+ */
+async function untilQuiet(pid) {
+  const deadline = performance.now() + QUIET_TIMEOUT_MS;
+  for (;;) {
+    const before = cpuTimeMs(pid);
+    await sleep(QUIET_POLL_MS);
+    const percent = round((100 * (cpuTimeMs(pid) - before)) / QUIET_POLL_MS, 1);
+    if (percent < QUIET_CPU_PERCENT || performance.now() > deadline) return percent;
+  }
+}
+
 /** Unmeasured: sockets connect, subscribe, receive one join and leave, and close. */
 async function warmUp(target) {
   const [a] = target.instances;
@@ -228,7 +248,8 @@ async function warmUp(target) {
 async function connectStorm(target) {
   const [a] = target.instances;
   const handshakes = settings.stormRatePerSec * settings.stormSeconds;
-  step(`${target.label}: connect storm: ${handshakes} handshakes at ${settings.stormRatePerSec}/s to ${a.name}`);
+  const cpuBeforePercent = await untilQuiet(a.child.pid);
+  step(`${target.label}: connect storm: ${handshakes} handshakes at ${settings.stormRatePerSec}/s to ${a.name} (server at ${cpuBeforePercent} % of a core before)`);
   const storm = await withCpu(a.child, target.everyonePids, () =>
     clients.connect({ group: target.key, url: `${a.base}/realtime`, label: a.name, count: handshakes, ratePerSec: settings.stormRatePerSec, secret: target.secret }),
   );
@@ -244,6 +265,7 @@ async function connectStorm(target) {
     p99OfAttemptsMs: p99OfAttempts(storm.result.latencies, storm.result.failed),
     lateDispatch: distribution(storm.result.lateness),
     serverCpuMsPerConnect: round(storm.serverCpuMs / handshakes, 3),
+    serverCpuPercentBefore: cpuBeforePercent,
     otherCpuPercent: storm.otherCpuPercent,
   };
 }
@@ -445,7 +467,7 @@ function printReport(report) {
       '',
       `### /realtime: ${settings.sockets} sockets, ${settings.broadcasts} broadcasts, ${settings.fanoutSockets} subscribers on two instances`,
       '',
-      `${report.machine.cpuModel}, ${report.machine.cores} cores shared by ${settings.workers} socket.io-client workers, Redis and the servers; node ${report.machine.node}; LOG_LEVEL=${LOG_LEVEL}.`,
+      `${report.machine.cpuModel}, ${report.machine.cores} cores shared by ${settings.workers} socket client workers (WireSocket), Redis and the servers; node ${report.machine.node}; LOG_LEVEL=${LOG_LEVEL}.`,
       '',
       ...markdownTable(rows),
       '',
@@ -490,7 +512,7 @@ async function main() {
   const [bareRedisPort, gatewayRedisPort, bareAPort, bareBPort, gatewayAPort, gatewayBPort, playerPort, tablePort] = await freePorts(8);
   const bareRedisUrl = `redis://127.0.0.1:${bareRedisPort}`;
   const gatewayRedisUrl = `redis://127.0.0.1:${gatewayRedisPort}`;
-  step(`starting two redis-servers (bare: ${bareRedisUrl}, gateway: ${gatewayRedisUrl}) and ${settings.workers} socket.io-client workers`);
+  step(`starting two redis-servers (bare: ${bareRedisUrl}, gateway: ${gatewayRedisUrl}) and ${settings.workers} socket client workers`);
   // Redis servers of their own: the adapters' pub/sub traffic must not meet other users of a shared
   // one, nor each other (the bare servers would relay the gateways' broadcasts to their own rooms).
   const redisArgs = (port) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];

@@ -9,11 +9,13 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
+import { createSecretKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 
-const secret = process.env.JWT_SECRET;
-if (!secret) throw new Error('JWT_SECRET is required');
+if (!process.env.JWT_SECRET) throw new Error('JWT_SECRET is required');
+// A KeyObject, as the gateway's verifier holds: given a string, jsonwebtoken parses a key on every call.
+const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET, 'utf8'));
 const verifyOptions = { algorithms: ['HS256'], clockTolerance: Number(process.env.JWT_CLOCK_TOLERANCE_S ?? 5) };
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 const CHANNEL = /^(lobby|table:[A-Za-z0-9_-]{1,64})$/;

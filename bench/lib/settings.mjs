@@ -26,7 +26,7 @@ export function realtimeSettings() {
     stormRatePerSec: positiveInteger('BENCH_RT_STORM_RATE', 1_000),
     stormSeconds: positiveInteger('BENCH_RT_STORM_S', 5),
     connectConcurrency: positiveInteger('BENCH_RT_CONNECT_CONCURRENCY', 200),
-    broadcasts: positiveInteger('BENCH_RT_BROADCASTS', 5),
+    broadcasts: positiveInteger('BENCH_RT_BROADCASTS', 15),
     fanoutSamples: positiveInteger('BENCH_RT_FANOUT_SAMPLES', 50),
     workers: positiveInteger('BENCH_RT_WORKERS', 4),
   };

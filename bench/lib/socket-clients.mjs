@@ -1,4 +1,5 @@
-// socket.io clients of the realtime scenario, in child processes: one Node process cannot parse
+// socket.io clients of the realtime scenario (WireSocket: the protocol without socket.io-client's
+// CPU cost, see wire-socket.mjs), in child processes: one Node process cannot parse
 // 10,000 sockets' frames fast enough to tell the server's delivery time from its own, and its
 // garbage collections would show in every latency. The parent (`SocketClients`) splits every
 // command over the workers and talks to them over IPC; each worker (this file run with `fork`)
@@ -11,11 +12,11 @@
 import jwt from 'jsonwebtoken';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { io } from 'socket.io-client';
+import { WireSocket } from './wire-socket.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const EVENT = 'table.updated';
-/** socket.io-client gives up a connection attempt after this long (its `timeout` option). */
+/** A connection attempt is given up after this long. */
 const CONNECT_TIMEOUT_MS = 20_000;
 const ACK_TIMEOUT_MS = 20_000;
 const CALIBRATION_ROUNDS = 30;
@@ -70,7 +71,6 @@ async function connect({ group: name, url, label, count, ratePerSec, concurrency
   const lateness = [];
   const errors = {};
   let failed = 0;
-  const { origin, pathname } = new URL(url);
   const start = performance.now();
   await new Promise((resolve) => {
     let settled = 0;
@@ -82,18 +82,11 @@ async function connect({ group: name, url, label, count, ratePerSec, concurrency
     const open = (index) => {
       const began = performance.now();
       if (ratePerSec !== undefined) lateness.push(began - start - (index * 1000) / ratePerSec);
-      const socket = io(`${origin}${pathname}`, {
-        path: '/socket.io',
-        transports: ['websocket'],
-        auth: { token: tokens[index] },
-        forceNew: true,
-        reconnection: false,
-        timeout: CONNECT_TIMEOUT_MS,
-      });
+      const socket = new WireSocket(url, { auth: { token: tokens[index] }, timeoutMs: CONNECT_TIMEOUT_MS });
       socket.group = name;
       socket.label = label;
       socket.received = 0;
-      socket.on(EVENT, (payload) => onEvent(socket, payload));
+      socket.on('event', (event, payload) => event === EVENT && onEvent(socket, payload));
       socket.once('connect', () => {
         latencies.push(performance.now() - began);
         group.sockets.push(socket);
@@ -126,13 +119,10 @@ async function subscribe({ group: name, channel, tableId }) {
   for (const socket of group.sockets) socket.received = 0;
   const acks = await Promise.all(
     group.sockets.map((socket) =>
-      socket
-        .timeout(ACK_TIMEOUT_MS)
-        .emitWithAck('subscribe', { channel })
-        .then(
-          (ack) => (ack?.ok === true ? 'ok' : `error ack: ${JSON.stringify(ack)}`),
-          (error) => `no ack: ${error.message}`,
-        ),
+      socket.request('subscribe', { channel }, ACK_TIMEOUT_MS).then(
+        (ack) => (ack?.ok === true ? 'ok' : `error ack: ${JSON.stringify(ack)}`),
+        (error) => `no ack: ${error.message}`,
+      ),
     ),
   );
   const failures = {};
@@ -160,7 +150,7 @@ async function collect({ group: name, k, timeoutMs }) {
 
 function disconnect({ group: name }) {
   const group = groupOf(name);
-  for (const socket of group.sockets) socket.disconnect();
+  for (const socket of group.sockets) socket.close();
   groups.delete(name);
   return { closed: group.sockets.length };
 }
