@@ -1,11 +1,10 @@
 import compress from '@fastify/compress';
 import cors, { type FastifyCorsOptions } from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import { ProblemException, sendProblem } from '@portico/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { isCompressibleType, type CompressionPolicy } from './compression-policy.js';
 import { ANY_ORIGIN, corsEnabled, originMatcher, type CorsPolicy } from './cors-policy.js';
-import { API_CSP, documentationCspHook, hstsHook, type SecurityHeadersPolicy } from './security-headers.js';
+import { API_CSP, documentationCspHook, helmetHeaders, securityHeadersHook, type SecurityHeadersPolicy } from './security-headers.js';
 
 export interface EdgeHardeningOptions {
   cors: CorsPolicy;
@@ -88,15 +87,14 @@ export async function registerEdgeHardening(fastify: FastifyInstance, options: E
     await fastify.register(cors, corsOptions(options.cors));
     fastify.addHook('onRequest', refusePreflight);
   }
-  await fastify.register(helmet, {
-    global: true,
+  const headers = helmetHeaders({
     contentSecurityPolicy: { useDefaults: false, directives: API_CSP },
-    // Sent by hstsHook, which knows whether the request came over https.
+    // Added by the hook, which knows whether the request came over https.
     strictTransportSecurity: false,
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  fastify.addHook('onRequest', hstsHook(options.securityHeaders));
+  fastify.addHook('onRequest', securityHeadersHook(options.securityHeaders, headers));
   fastify.addHook('onSend', documentationCspHook(options.securityHeaders.docsPath));
   if (options.compression.enabled) {
     // Awaited: the plugin hooks into each route as it is added (onRoute), so it must be loaded before
