@@ -23,6 +23,7 @@ import { REALTIME_NAMESPACE, REALTIME_OPTIONS, REALTIME_RULES, type RealtimeOpti
 import { RealtimeMetrics } from './realtime.metrics.js';
 import { clientTypeOf, SESSION_OBSERVER, type SessionObserver, type SocketSession } from './session-observer.js';
 import { WsProblemFilter } from './ws-problem.filter.js';
+import { SettleWindow } from './settle-window.js';
 
 export const PRESENCE_REGISTRY = Symbol('PRESENCE_REGISTRY');
 export const REALTIME_BUS = Symbol('REALTIME_BUS');
@@ -99,7 +100,10 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   private heartbeat: NodeJS.Timeout | undefined;
   private presenceRefresh: Promise<void> | undefined;
   private presenceStale = false;
-  private presenceSettling: NodeJS.Timeout | undefined;
+  private readonly presenceChanges = new SettleWindow(PRESENCE_SETTLE_MS, () => {
+    this.refreshPresence();
+    if (this.bus.shared) this.namespace.serverSideEmit(PRESENCE_CHANGED);
+  });
   private announcedOnline: number | undefined;
 
   constructor(
@@ -149,7 +153,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     this.scheduleExpiry(socket);
     this.observer.started(state.session);
     socket.once('disconnect', (reason: string) => void this.ended(socket, reason));
-    this.presenceChanged();
+    this.presenceChanges.touch();
   }
 
   @SubscribeMessage('subscribe')
@@ -206,7 +210,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.heartbeat);
-    clearTimeout(this.presenceSettling);
+    this.presenceChanges.cancel();
     await this.bus.close();
   }
 
@@ -288,7 +292,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     if (reason !== 'server_draining') {
       await this.presence.release(state.principal.sub).catch((error: unknown) => this.logger.warn({ err: error }, 'presence release failed'));
     }
-    this.presenceChanged();
+    this.presenceChanges.touch();
   }
 
   private async authorize(socket: Socket, channel: string): Promise<ChannelMatch> {
@@ -322,15 +326,6 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     this.namespace.local.to(envelope.channel).emit(envelope.event, envelope.data);
     this.metrics.messagesOut.inc({ event: envelope.event }, receivers);
     this.metrics.deliveryLatency.observe(Math.max(0, Date.now() - envelope.publishedAt) / 1000);
-  }
-
-  private presenceChanged(): void {
-    if (this.presenceSettling) return;
-    this.presenceSettling = setTimeout(() => {
-      this.presenceSettling = undefined;
-      this.refreshPresence();
-      if (this.bus.shared) this.namespace.serverSideEmit(PRESENCE_CHANGED);
-    }, PRESENCE_SETTLE_MS);
   }
 
   private async beat(): Promise<void> {
