@@ -52,6 +52,8 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
         },
         { id: 'shadowed', path: '/api/shadowed', upstream: 'blue', mirror: { upstream: 'green', percent: 100 }, auth: { public: true } },
         { id: 'as-is', path: '/api/as-is', upstream: 'green-as-is', auth: { public: true } },
+        // Covers the gateway's own code-first /api/v1/lobby, which must keep answering itself.
+        { id: 'over-code-first', path: '/api/v1/*', upstream: 'blue', auth: { public: true } },
       ],
     });
   });
@@ -74,6 +76,13 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
     expect((await get('/api/items/special')).body.server).toBe('green');
     expect((await get('/api/items/urgent/now')).body).toMatchObject({ server: 'green', url: '/urgent/now' });
     expect((await get('/api/items')).body).toMatchObject({ server: 'blue', url: '/' });
+  });
+
+  it('leaves code-first routes to the gateway where a route-file path covers them too', async () => {
+    // Public on the route, so a 401 can only come from the lobby controller's own guard.
+    expectProblem(await get('/api/v1/lobby'), 401, 'unauthorized');
+    expect((await call(edge.baseUrl, '/api/v1/lobby', { method: 'HEAD' })).status).toBe(401);
+    expect((await get('/api/v1/lobby/elsewhere')).body).toMatchObject({ server: 'blue', url: '/api/v1/lobby/elsewhere' });
   });
 
   it('rewrites with named params, and refuses other methods with 405 and Allow', async () => {

@@ -17,12 +17,13 @@ import { DOCS_PATH, serveOpenApi } from './openapi.js';
 
 async function start(env: GatewayEnvironment): Promise<void> {
   const routes = await loadRoutes(env);
+  const rewriteUrl = mediaTypeVersioning('/api', 'portico');
   const adapter = new FastifyAdapter({
     genReqId: generateRequestId,
     bodyLimit: env.BODY_LIMIT_BYTES,
     // X-Forwarded-* only from the peers TRUST_PROXY names: anyone else could spoof their address.
     trustProxy: env.TRUST_PROXY,
-    rewriteUrl: mediaTypeVersioning('/api', 'portico'),
+    rewriteUrl,
     // No Nest middleware runs in the gateway (request logging and ids are Fastify hooks), so middie's
     // per-request hook would only cost time.
     skipMiddie: true,
@@ -44,9 +45,14 @@ async function start(env: GatewayEnvironment): Promise<void> {
   });
   registerHttpObservability(fastify, app.get(Metrics), await app.resolve(PinoLogger));
   // Before the route table's catch-all, so CORS, security headers and compression cover it too.
-  await registerEdgeHardening(fastify, hardeningOptions(env, DOCS_PATH));
+  const hardening = await registerEdgeHardening(fastify, hardeningOptions(env, DOCS_PATH));
   const edge = app.get(EdgeProxy);
-  edge.register(fastify);
+  // Route-file requests are served ahead of Fastify, so the proxy is told what Fastify's hooks add.
+  edge.register(fastify, {
+    rewriteUrl,
+    needsFastify: hardening.corsApplies,
+    responseHeaders: (https) => (gate.draining ? { ...hardening.headersFor(https), connection: 'close' } : hardening.headersFor(https)),
+  });
   serveOpenApi(app);
   attachRealtime(app);
 

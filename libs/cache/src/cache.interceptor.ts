@@ -14,7 +14,7 @@ type CachedRequest = FastifyRequest & { user?: { sub?: string } };
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Adapts a Fastify request to what the cache keys on, without copying headers. */
-export function cacheableRequest(request: CachedRequest): CacheableRequest {
+export function cacheableRequest(request: Pick<CachedRequest, 'method' | 'url' | 'headers' | 'user'>): CacheableRequest {
   const headers = request.headers;
   return {
     method: request.method,

@@ -1,15 +1,26 @@
 import compress from '@fastify/compress';
-import cors, { type FastifyCorsOptions } from '@fastify/cors';
+import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import { ProblemException, sendProblem } from '@portico/errors';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { isCompressibleType, type CompressionPolicy } from './compression-policy.js';
 import { ANY_ORIGIN, corsEnabled, originMatcher, type CorsPolicy } from './cors-policy.js';
-import { API_CSP, documentationCspHook, helmetHeaders, securityHeadersHook, type SecurityHeadersPolicy } from './security-headers.js';
+import { API_CSP, documentationCspHook, helmetHeaders, securityHeaders, securityHeadersHook, type SecurityHeadersPolicy } from './security-headers.js';
 
 export interface EdgeHardeningOptions {
   cors: CorsPolicy;
   securityHeaders: SecurityHeadersPolicy;
   compression: CompressionPolicy;
+}
+
+/**
+ * What the hardening does to a response, for a handler that writes one without Fastify (the edge
+ * proxy's requests are served ahead of it): the same security headers, and which requests must go
+ * through Fastify after all because CORS applies to them.
+ */
+export interface EdgeHardening {
+  headersFor: (https: boolean) => Readonly<Record<string, string>>;
+  corsApplies: (request: IncomingMessage) => boolean;
 }
 
 /** A CORS preflight, as opposed to a plain OPTIONS request an API may answer itself. */
@@ -81,10 +92,11 @@ function refusePreflight(request: FastifyRequest, reply: FastifyReply, done: () 
  * (the proxy writes `reply.getHeaders()` under the upstream's); compression does not, see
  * docs/hardening.md.
  */
-export async function registerEdgeHardening(fastify: FastifyInstance, options: EdgeHardeningOptions): Promise<void> {
-  if (corsEnabled(options.cors)) {
+export async function registerEdgeHardening(fastify: FastifyInstance, options: EdgeHardeningOptions): Promise<EdgeHardening> {
+  const cors = corsEnabled(options.cors);
+  if (cors) {
     fastify.addHook('onRoute', parkCorsRoute);
-    await fastify.register(cors, corsOptions(options.cors));
+    await fastify.register(fastifyCors, corsOptions(options.cors));
     fastify.addHook('onRequest', refusePreflight);
   }
   const headers = helmetHeaders({
@@ -94,7 +106,8 @@ export async function registerEdgeHardening(fastify: FastifyInstance, options: E
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  fastify.addHook('onRequest', securityHeadersHook(options.securityHeaders, headers));
+  const headersFor = securityHeaders(options.securityHeaders, headers);
+  fastify.addHook('onRequest', securityHeadersHook(headersFor));
   fastify.addHook('onSend', documentationCspHook(options.securityHeaders.docsPath));
   if (options.compression.enabled) {
     // Awaited: the plugin hooks into each route as it is added (onRoute), so it must be loaded before
@@ -109,4 +122,6 @@ export async function registerEdgeHardening(fastify: FastifyInstance, options: E
       globalDecompression: false,
     });
   }
+  // Only browsers send Origin, and only their requests need CORS headers or a preflight answer.
+  return { headersFor, corsApplies: (request) => cors && request.headers.origin !== undefined };
 }

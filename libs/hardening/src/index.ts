@@ -11,5 +11,5 @@ export {
   type CorsPolicy,
   type SocketIoCors,
 } from './cors-policy.js';
-export { registerEdgeHardening, type EdgeHardeningOptions } from './edge-hardening.js';
+export { registerEdgeHardening, type EdgeHardening, type EdgeHardeningOptions } from './edge-hardening.js';
 export { documentationCsp, HSTS_MODES, type HstsMode, type SecurityHeadersPolicy } from './security-headers.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { documentationCsp, helmetHeaders, securityHeadersHook, type HstsMode } from './security-headers.js';
+import { documentationCsp, helmetHeaders, securityHeaders, securityHeadersHook, type HstsMode } from './security-headers.js';
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -50,7 +50,7 @@ describe('securityHeadersHook', () => {
   const sent = (hsts: HstsMode, protocol: 'http' | 'https') => {
     let headers: Record<string, string> = {};
     const reply = { headers: (values: Record<string, string>) => (headers = values) };
-    securityHeadersHook({ hsts, hstsMaxAgeSeconds: 60, docsPath: '/api/docs' }, { 'x-frame-options': 'DENY' })(
+    securityHeadersHook(securityHeaders({ hsts, hstsMaxAgeSeconds: 60, docsPath: '/api/docs' }, { 'x-frame-options': 'DENY' }))(
       { protocol } as FastifyRequest,
       reply as unknown as FastifyReply,
       () => undefined,

@@ -97,14 +97,18 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
 }
 
 /**
- * onRequest: the security headers on every response. HSTS only makes sense on https: over plain http
- * browsers ignore it, and `auto` does not send it.
+ * The security headers for a response, by whether its request came over https: HSTS only makes sense
+ * there (over plain http browsers ignore it, and `auto` does not send it). Both sets are built once.
  */
-export function securityHeadersHook(policy: SecurityHeadersPolicy, headers: Readonly<Record<string, string>>) {
+export function securityHeaders(policy: SecurityHeadersPolicy, headers: Readonly<Record<string, string>>): (https: boolean) => Readonly<Record<string, string>> {
   const withHsts = { ...headers, 'strict-transport-security': `max-age=${policy.hstsMaxAgeSeconds}; includeSubDomains` };
+  return (https) => (policy.hsts === 'on' || (policy.hsts === 'auto' && https) ? withHsts : headers);
+}
+
+/** onRequest: the security headers on every response Fastify serves. */
+export function securityHeadersHook(headersFor: (https: boolean) => Readonly<Record<string, string>>) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const hsts = policy.hsts === 'on' || (policy.hsts === 'auto' && request.protocol === 'https');
-    void reply.headers(hsts ? withHsts : headers);
+    void reply.headers(headersFor(request.protocol === 'https'));
     done();
   };
 }

@@ -33,24 +33,47 @@ export function registerHttpObservability(fastify: FastifyInstance, metrics: Met
     logger.runInContext(done, { bindings: { requestId: request.id } });
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = (request as Labelled)[ROUTE_LABEL] ?? request.routeOptions.url ?? UNMATCHED_ROUTE;
-    const seconds = reply.elapsedTime / 1000;
-    metrics.recordHttp(request.method, route, reply.statusCode, seconds);
-    // The root logger with the id spelled out: the request's context may or may not still be active here.
-    const root = PinoLogger.root;
-    if (root.isLevelEnabled('info')) {
-      root.info(
-        {
-          requestId: request.id,
-          method: request.method,
-          url: request.url,
-          route,
-          statusCode: reply.statusCode,
-          responseTime: Math.round(reply.elapsedTime),
-        },
-        'request completed',
-      );
-    }
+    recordRequest(metrics, {
+      requestId: String(request.id),
+      method: request.method,
+      url: request.url,
+      route: (request as Labelled)[ROUTE_LABEL] ?? request.routeOptions.url ?? UNMATCHED_ROUTE,
+      statusCode: reply.statusCode,
+      elapsedMs: reply.elapsedTime,
+    });
     done();
   });
+}
+
+/** One served request, as the access log and the HTTP metrics record it. */
+export interface CompletedRequest {
+  requestId: string;
+  method: string;
+  url: string;
+  route: string;
+  statusCode: number;
+  elapsedMs: number;
+}
+
+/**
+ * The access log line and the HTTP metrics of a finished request; for the onResponse hook and for
+ * handlers that serve requests ahead of Fastify (the edge proxy).
+ */
+export function recordRequest(metrics: Metrics, request: CompletedRequest): void {
+  metrics.recordHttp(request.method, request.route, request.statusCode, request.elapsedMs / 1000);
+  // The root logger with the id spelled out: the request's context may or may not still be active here.
+  const root = PinoLogger.root;
+  if (root.isLevelEnabled('info')) {
+    root.info(
+      {
+        requestId: request.requestId,
+        method: request.method,
+        url: request.url,
+        route: request.route,
+        statusCode: request.statusCode,
+        responseTime: Math.round(request.elapsedMs),
+      },
+      'request completed',
+    );
+  }
 }

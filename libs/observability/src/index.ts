@@ -1,4 +1,4 @@
-export { labelRoute, registerHttpObservability, UNMATCHED_ROUTE } from './http-observability.hook.js';
+export { labelRoute, recordRequest, registerHttpObservability, UNMATCHED_ROUTE, type CompletedRequest } from './http-observability.hook.js';
 export { pinoParams, REDACTED_PATHS, type LoggingOptions } from './logging.js';
 export { Metrics } from './metrics.js';
 export { ObservabilityModule } from './observability.module.js';

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import { cacheableRequest, cacheHeaders, matchesIfNoneMatch, type ResponseCache, type CachedResponse, type CacheLookup, type CachePolicy } from '@portico/cache';
 import type { HeaderMap, ResponseSink } from '@portico/proxy';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EdgeExchange } from './edge-exchange.js';
 
 /** Sends the request upstream, streaming the answer into what `sink` returns; `abort` cancels it. */
 export type UpstreamCall = (sink: ResponseSink, abort: AbortController) => Promise<void>;
@@ -65,33 +65,32 @@ export class EdgeCache {
   /** Answers `request` from the cache, or through `call` into `client` (with a copy kept when it may be stored). */
   async serve(
     policy: CachePolicy,
-    request: FastifyRequest,
+    exchange: EdgeExchange,
     user: string | undefined,
-    reply: FastifyReply,
     call: UpstreamCall,
     abort: AbortController,
     client: ClientResponse,
   ): Promise<void> {
-    const lookup = await this.cache.lookup(policy, { ...cacheableRequest(request), user });
+    const lookup = await this.cache.lookup(policy, { ...cacheableRequest({ method: exchange.method, url: exchange.url, headers: exchange.request.headers }), user });
     const direct: ResponseSink = (status, headers) => client.open(status, client.headers(headers));
     switch (lookup.state) {
       case 'fresh':
-        return this.answer(lookup.entry as CachedResponse, 'HIT', request, reply);
+        return this.answer(lookup.entry as CachedResponse, 'HIT', exchange);
       case 'stale':
         void this.cache.revalidate(policy, lookup, () => this.produce(policy, lookup, call, new AbortController(), client.headers, discard));
-        return this.answer(lookup.entry as CachedResponse, 'STALE', request, reply);
+        return this.answer(lookup.entry as CachedResponse, 'STALE', exchange);
       case 'bypass':
-        void reply.header('x-cache', 'BYPASS');
+        exchange.setHeaders({ 'x-cache': 'BYPASS' });
         return call(direct, abort);
       case 'miss':
-        void reply.header('x-cache', 'MISS');
+        exchange.setHeaders({ 'x-cache': 'MISS' });
         // A HEAD answer has no body to store.
-        if (request.method === 'HEAD') return call(direct, abort);
+        if (exchange.method === 'HEAD') return call(direct, abort);
     }
     const { leader, result } = this.cache.fill(policy, lookup.key, () => this.produce(policy, lookup, call, abort, client.headers, client.open));
     const entry = await result;
     if (leader) return;
-    return entry ? this.answer(entry, 'MISS', request, reply) : call(direct, abort);
+    return entry ? this.answer(entry, 'MISS', exchange) : call(direct, abort);
   }
 
   /** One upstream call whose answer goes to `open` and, when it may be stored, into the cache. */
@@ -119,17 +118,17 @@ export class EdgeCache {
   }
 
   /** Written straight to the Node response; Node leaves the body out for HEAD. */
-  private answer(entry: CachedResponse, outcome: string, request: FastifyRequest, reply: FastifyReply): void {
-    const headers = { ...(reply.getHeaders() as HeaderMap), ...cacheHeaders(entry, outcome, Date.now()) };
-    reply.hijack();
-    if (matchesIfNoneMatch(request.headers['if-none-match'], entry.etag)) {
+  private answer(entry: CachedResponse, outcome: string, exchange: EdgeExchange): void {
+    const headers = { ...exchange.takeOver(), ...cacheHeaders(entry, outcome, Date.now()) };
+    const response = exchange.response;
+    if (matchesIfNoneMatch(exchange.request.headers['if-none-match'], entry.etag)) {
       for (const name in headers) if (name.startsWith('content-')) delete headers[name];
-      reply.raw.writeHead(304, headers);
-      reply.raw.end();
+      response.writeHead(304, headers);
+      response.end();
       return;
     }
     headers['content-length'] = String(entry.body.length);
-    reply.raw.writeHead(entry.status, headers);
-    reply.raw.end(entry.body);
+    response.writeHead(entry.status, headers);
+    response.end(entry.body);
   }
 }

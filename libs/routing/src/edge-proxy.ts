@@ -1,10 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { requireAnyRole, TokenVerifier, type Principal } from '@portico/auth';
 import { ResponseCache } from '@portico/cache';
-import { ProblemException, sendProblem, toProblemResponse } from '@portico/errors';
-import { labelRoute, Metrics, REQUEST_ID_HEADER, requestIdFor } from '@portico/observability';
+import { ProblemException, sendProblem, toProblemResponse, writeProblem } from '@portico/errors';
+import { Metrics, recordRequest, REQUEST_ID_HEADER, requestIdFor, UNMATCHED_ROUTE } from '@portico/observability';
 import {
   applyHeaderRules,
   classifyForwardFailure,
@@ -21,12 +21,13 @@ import {
   type HttpUpstream,
 } from '@portico/proxy';
 import { RateLimiter, type RateLimitSubject } from '@portico/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import proxyAddr from 'proxy-addr';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Dispatcher } from 'undici';
+import { CodeFirstRoutes } from './code-first-routes.js';
 import { EdgeCache, type ClientResponse, type UpstreamCall } from './edge-cache.js';
+import { clientOrigin, DirectExchange, fastifyExchange, type EdgeExchange } from './edge-exchange.js';
 import { isForeignUpgrade } from './foreign-upgrade.js';
-import { RouteRegistry } from './route-registry.js';
+import { RouteRegistry, type LiveRoutes } from './route-registry.js';
 import type { RouteMatch, RouteRequest } from './compiled-route.js';
 import type { RouteSpec } from './route-spec.schema.js';
 import { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
@@ -117,10 +118,39 @@ function notConfigured(name: string): ProblemException {
   return new ProblemException({ status: 503, slug: 'upstream-unavailable', title: 'Service unavailable', detail: `upstream ${name} is not configured` });
 }
 
+/** What the request listener found out about a request it keeps from Fastify. */
+interface DirectRequest {
+  live: LiveRoutes;
+  match: RouteMatch;
+  url: string;
+  ip: string;
+  origin: ClientOrigin;
+}
+
+/** A marker in the catch-all route's config, so the code-first router leaves it out. */
+const CATCH_ALL = 'porticoEdgeCatchAll';
+
 /**
- * Serves the route table: one catch-all Fastify route for HTTP (after every code-first route, which
- * Fastify's router prefers over a wildcard, so they keep precedence) and the server's upgrade event
- * for WebSockets. Requests are authenticated before anything is sent upstream.
+ * What the gateway's Fastify instance does to every response that the edge proxy must do itself
+ * for the requests it serves ahead of Fastify.
+ */
+export interface EdgeFront {
+  /** Fastify's rewriteUrl: the path a request is routed by (media-type versions). */
+  rewriteUrl: (request: IncomingMessage) => string;
+  /** Requests that must go through Fastify after all (CORS applies to them). */
+  needsFastify: (request: IncomingMessage) => boolean;
+  /** Headers every response carries: security headers, and `connection: close` while draining. */
+  responseHeaders: (https: boolean) => Readonly<Record<string, string>>;
+}
+
+/**
+ * Serves the route table. Requests for route-file routes are answered from the Node server's request
+ * event, ahead of Fastify: the proxy's hot path skips Fastify's routing, request and reply objects
+ * and hooks, and writes the request id, security headers, access log and metrics itself. Code-first
+ * routes keep precedence (CodeFirstRoutes asks Fastify's router rules), and requests CORS applies
+ * to go through Fastify's catch-all route, which serves the same table the same way. WebSocket
+ * upgrades come from the server's upgrade event. Requests are authenticated before anything is sent
+ * upstream.
  */
 @Injectable()
 export class EdgeProxy {
@@ -135,24 +165,29 @@ export class EdgeProxy {
     private readonly verifier: TokenVerifier,
     private readonly limiter: RateLimiter,
     @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions,
-    metrics: Metrics,
+    private readonly appMetrics: Metrics,
     @Optional() responseCache?: ResponseCache,
   ) {
-    this.metrics = new ProxyMetrics(metrics.registry, () => [...registry.live.upstreams.values()].map((upstream) => upstream.pool));
+    this.metrics = new ProxyMetrics(appMetrics.registry, () => [...registry.live.upstreams.values()].map((upstream) => upstream.pool));
     this.forwarder = new HttpForwarder(this.metrics);
     this.cache = responseCache?.enabled ? new EdgeCache(responseCache) : undefined;
   }
 
-  /** Registers the catch-all route and the upgrade listener; call before the application initialises. */
-  register(fastify: FastifyInstance): void {
+  /**
+   * Registers the catch-all route, the request listener ahead of Fastify and the upgrade listener;
+   * call before the application initialises, so that every code-first route is seen as it is added.
+   */
+  register(fastify: FastifyInstance, front: EdgeFront): void {
+    const codeFirst = CodeFirstRoutes.following(fastify, (route: RouteOptions) => route.config?.[CATCH_ALL as never] === true);
     void fastify.register((scope, _options, done) => {
       // Bodies stream to the upstream untouched: no parser may read them first.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null));
       scope.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
-      scope.route({ method: METHODS, url: '/*', handler: (request, reply) => this.serve(request, reply) });
+      scope.route({ method: METHODS, url: '/*', config: { [CATCH_ALL]: true }, handler: (request, reply) => this.serve(request, reply) });
       done();
     });
+    this.serveAhead(fastify.server, codeFirst, front);
     fastify.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Another listener (socket.io) serves these; answering them too would corrupt its handshake.
       if (isForeignUpgrade(request.url ?? '/', this.options.foreignUpgradePaths)) return;
@@ -165,18 +200,82 @@ export class EdgeProxy {
     for (const socket of this.tunnels) socket.destroy();
   }
 
+  /**
+   * Puts a listener in front of the server's request listeners (Fastify's) that keeps the requests
+   * it can serve and passes the rest on untouched, as engine.io does for socket.io's path.
+   */
+  private serveAhead(server: Server, codeFirst: CodeFirstRoutes, front: EdgeFront): void {
+    const behind = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
+    server.removeAllListeners('request');
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      let direct: DirectRequest | undefined;
+      try {
+        direct = this.directRequest(request, codeFirst, front);
+      } catch (error) {
+        // A request this listener cannot even classify is Fastify's to answer, with its error handling.
+        this.logger.error({ err: error, url: request.url }, 'the edge proxy could not route a request; Fastify answers it');
+      }
+      if (direct) this.serveDirect(request, response, direct, front);
+      else for (const listener of behind) listener.call(server, request, response);
+    });
+  }
+
+  /** The route for `request` when it is a route-file request that no code-first route covers. */
+  private directRequest(request: IncomingMessage, codeFirst: CodeFirstRoutes, front: EdgeFront): DirectRequest | undefined {
+    const live = this.registry.live;
+    if (live.table.routes.length === 0 || front.needsFastify(request)) return undefined;
+    const url = front.rewriteUrl(request);
+    const method = request.method ?? 'GET';
+    const { ip, origin } = clientOrigin(request, this.options.trustProxy);
+    const candidate = routeRequest(method, url, hostnameOf(origin.host), request.headers);
+    const match = live.table.match(candidate);
+    if (!match || codeFirst.covers(method, candidate.path, request.headers.host)) return undefined;
+    return { live, match, url, ip, origin };
+  }
+
+  /** Answers a request kept from Fastify; every failure becomes a problem+json answer, never a throw. */
+  private serveDirect(request: IncomingMessage, response: ServerResponse, direct: DirectRequest, front: EdgeFront): void {
+    const { url, origin } = direct;
+    const requestId = requestIdFor(request.headers[REQUEST_ID_HEADER]);
+    const exchange = new DirectExchange(request, response, url, requestId, direct.ip, origin, {
+      ...front.responseHeaders(origin.proto === 'https'),
+      [REQUEST_ID_HEADER]: requestId,
+    });
+    response.once('close', () =>
+      recordRequest(this.appMetrics, {
+        requestId,
+        method: exchange.method,
+        url,
+        route: exchange.route ?? UNMATCHED_ROUTE,
+        statusCode: response.statusCode,
+        elapsedMs: performance.now() - exchange.started,
+      }),
+    );
+    this.proxy(exchange, direct.live, direct.match).catch((error: unknown) =>
+      writeProblem(error, { requestId, instance: pathOf(url) }, response, exchange.takeOver()),
+    );
+  }
+
+  /** The catch-all route: requests CORS applies to, and those that match no route (404, 405). */
   private async serve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const live = this.registry.live;
     const candidate = routeRequest(request.method, request.url, request.hostname, request.headers);
     const match = live.table.match(candidate);
     if (!match) return this.unmatched(candidate, live.table.allowedMethods(candidate), reply);
+    await this.proxy(fastifyExchange(request, reply), live, match);
+    return reply;
+  }
+
+  /** Authenticates, limits and forwards one request; throws a problem for anything that answers before the upstream does. */
+  private async proxy(exchange: EdgeExchange, live: LiveRoutes, match: RouteMatch): Promise<void> {
+    const { request, response, method, url } = exchange;
     const spec = match.route.spec;
-    labelRoute(request, `route:${match.route.id}`);
+    exchange.label(`route:${match.route.id}`);
     // Public routes skip the await altogether: one promise fewer on the hot path.
     const principal = spec.auth.public ? undefined : await this.authorize(spec, request.headers.authorization);
     const limits = match.route.rateLimits ?? this.limiter.defaultLimits;
     if (limits.policies.length > 0) {
-      void reply.headers(await this.limiter.enforce(limits, limitSubject(match, request.ip, principal, request.headers['x-api-key'])));
+      exchange.setHeaders(await this.limiter.enforce(limits, limitSubject(match, exchange.ip, principal, request.headers['x-api-key'])));
     }
     const bodyLimitBytes = spec.bodyLimitBytes ?? this.options.bodyLimitBytes;
     const declared = request.headers['content-length'];
@@ -192,33 +291,27 @@ export class EdgeProxy {
     const upstream = live.upstreams.get(name);
     if (!upstream) throw notConfigured(name);
 
-    const origin: ClientOrigin = {
-      chain: request.ips ? [...request.ips].reverse() : [request.ip],
-      proto: request.protocol,
-      host: request.host,
-    };
-    const headers = this.upstreamHeaders(request.headers, origin, String(request.id), principal, spec);
-    const path = match.upstreamPath + queryOf(request.url);
-    const method = request.method;
+    const headers = this.upstreamHeaders(request.headers, exchange.origin, exchange.requestId, principal, spec);
+    const path = match.upstreamPath + queryOf(url);
     const timeoutMs = spec.timeoutMs ?? upstream.spec.timeout.requestMs;
     const retryAttempts = spec.retries?.attempts ?? upstream.spec.retries.attempts;
-    if (spec.mirror) this.mirror(spec.mirror, live.upstreams, { raw: request.raw, method, path, headers, clientKey: request.ip, timeoutMs });
+    if (spec.mirror) this.mirror(spec.mirror, live.upstreams, { raw: request, method, path, headers, clientKey: exchange.ip, timeoutMs });
 
     const aborted = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) aborted.abort();
+    response.once('close', () => {
+      if (!response.writableFinished) aborted.abort();
     });
     const responseRules = spec.headers.response;
     const call: UpstreamCall = (sink, abort) =>
       this.forwarder.forward(
         upstream,
         {
-          raw: request.raw,
+          raw: request,
           method,
           path,
           headers,
-          host: request.host,
-          clientKey: request.ip,
+          host: exchange.origin.host,
+          clientKey: exchange.ip,
           timeoutMs,
           retryAttempts,
           retryNonIdempotent: spec.retries?.nonIdempotent ?? false,
@@ -234,30 +327,27 @@ export class EdgeProxy {
         return responseHeaders;
       },
       open: (statusCode, responseHeaders) => {
-        // The body streams straight into the Node response, without a Readable in between; Fastify's
-        // onResponse hooks (access log, metrics) still run when it finishes.
-        reply.hijack();
-        reply.raw.writeHead(statusCode, { ...(reply.getHeaders() as HeaderMap), ...responseHeaders });
-        return reply.raw;
+        // The body streams straight into the Node response, without a Readable in between.
+        response.writeHead(statusCode, { ...exchange.takeOver(), ...responseHeaders });
+        return response;
       },
     };
     try {
       // Cached answers only after authentication (above): a hit never reaches the upstream.
       const policy = match.route.cache;
       if (policy && this.cache && (method === 'GET' || method === 'HEAD')) {
-        await this.cache.serve(policy, request, principal?.sub, reply, call, aborted, client);
+        await this.cache.serve(policy, exchange, principal?.sub, call, aborted, client);
       } else {
         await call((statusCode, upstreamHeaders) => client.open(statusCode, client.headers(upstreamHeaders)), aborted);
       }
     } catch (error) {
       if (!(error instanceof ResponseInterrupted)) throw error;
       // A client that left mid-body is routine; an upstream that broke off is worth a warning.
-      const log = { err: error.cause, requestId: request.id, route: match.route.id };
+      const log = { err: error.cause, requestId: exchange.requestId, route: match.route.id };
       if (aborted.signal.aborted) this.logger.debug(log, error.message);
       else this.logger.warn(log, error.message);
-      reply.raw.destroy();
+      response.destroy();
     }
-    return reply;
   }
 
   private unmatched(candidate: RouteRequest, allowed: string[], reply: FastifyReply): FastifyReply {
@@ -329,18 +419,15 @@ export class EdgeProxy {
       }
       const spec = match.route.spec;
       const principal = await this.authorize(spec, request.headers.authorization ?? (token === undefined ? undefined : `Bearer ${token}`));
-      const trust = this.options.trustProxy;
-      const chain = trust ? proxyAddr.all(request, trust).reverse() : [request.socket.remoteAddress ?? 'unknown'];
+      const { ip, origin } = clientOrigin(request, this.options.trustProxy);
       const limits = match.route.rateLimits ?? this.limiter.defaultLimits;
       // An upgrade is one request against the route's budget; the messages that follow are not counted.
-      if (limits.policies.length > 0) await this.limiter.enforce(limits, limitSubject(match, chain[0] ?? 'unknown', principal, request.headers['x-api-key']));
+      if (limits.policies.length > 0) await this.limiter.enforce(limits, limitSubject(match, ip, principal, request.headers['x-api-key']));
       const name = chooseUpstream(spec);
       const upstream = live.upstreams.get(name);
       if (!upstream) throw notConfigured(name);
-      const encrypted = (request.socket as { encrypted?: boolean }).encrypted === true;
-      const origin: ClientOrigin = { chain, proto: encrypted ? 'https' : 'http', host: request.headers.host };
       const headers = this.upstreamHeaders(request.headers, origin, requestId, principal, spec);
-      const target = upstream.pool.pick({ key: chain[0] ?? '', prefer: upstream.prefer });
+      const target = upstream.pool.pick({ key: ip, prefer: upstream.prefer });
       const lease = target && upstream.pool.acquire(target);
       if (!target || !lease) {
         throw new ProblemException({

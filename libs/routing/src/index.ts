@@ -13,7 +13,7 @@ export { HTTP_METHODS, routeSpecSchema, type HttpMethod, type RouteSpec } from '
 export { RouteTable } from './route-table.js';
 export { upstreamSpecSchema, type UpstreamSpec } from './upstream-spec.schema.js';
 export { AdminController } from './admin.controller.js';
-export { EdgeProxy } from './edge-proxy.js';
+export { EdgeProxy, type EdgeFront } from './edge-proxy.js';
 export { mediaTypeVersioning } from './media-type-version.js';
 export { RouteRegistry, type LiveRoutes, type RouteChange, type RouteUpstream } from './route-registry.js';
 export { ROUTING_OPTIONS, type RoutingOptions } from './routing-options.js';
