@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ProblemException } from '@portico/errors';
 import { backoffDelayMs, type Lease, type Target, type UpstreamPool } from '@portico/upstream';
@@ -8,6 +8,7 @@ import { hasRequestBody, limitedBody } from './body-limit.js';
 import type { HeaderMap } from './hop-by-hop.js';
 import type { HttpUpstream } from './http-upstream.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
+import { relay } from './relay.js';
 import { classifyForwardFailure, type ClassifiedFailure } from './upstream-failure.js';
 
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
@@ -47,14 +48,6 @@ export type ResponseSink = (statusCode: number, headers: IncomingHttpHeaders) =>
 
 /** The response failed after its head was sent; the caller can only cut the connection. */
 export class ResponseInterrupted extends Error {}
-
-/** Swallows the body of an upstream answer that is about to be retried. */
-const discard = () =>
-  new Writable({
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
 
 /** The abort reason when the route's deadline passes before response headers arrive. */
 class DeadlineExceeded extends Error {
@@ -130,21 +123,22 @@ export class HttpForwarder {
       // The headers are the caller's own copy, so only Host changes per target.
       request.headers['host'] = spec.host === 'preserve' ? (request.host ?? endpoint.host) : endpoint.host;
       try {
-        await endpoint.client.stream(
+        await relay(
+          endpoint.client,
           {
             method: request.method,
             path: endpoint.basePath + request.path,
             headers: request.headers,
             body: bodyless ? null : limitedBody(request.raw, request.bodyLimitBytes),
-            signal,
             bodyTimeout: request.timeoutMs,
           },
-          ({ statusCode, headers }) => {
+          signal,
+          (statusCode, headers) => {
             status = statusCode;
             const outcome = statusCode < 500 ? 'success' : 'http_5xx';
             this.metrics.attempt(upstream.name, target.address, outcome);
             retrying = RETRY_ON_STATUS.has(statusCode) && attempt < maxAttempts && budget.tryRetry();
-            if (retrying) return discard();
+            if (retrying) return undefined;
             answered();
             return sink(statusCode, headers);
           },
