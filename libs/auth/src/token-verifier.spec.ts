@@ -39,6 +39,22 @@ describe('TokenVerifier', () => {
     }
   });
 
+  it('recalls a token without waiting only once it verified, and only until it expires', async () => {
+    vi.useFakeTimers({ now: Date.now() });
+    try {
+      const token = sign({ roles: ['player'] }, { expiresIn: 2 });
+      expect(verifier.recall(`Bearer ${token}`)).toBeUndefined();
+      await verifier.authenticate(`Bearer ${token}`);
+      expect(verifier.recall(`Bearer ${token}`)).toMatchObject({ sub: 'p1', roles: ['player'] });
+      expect(verifier.recall(undefined)).toBeUndefined();
+      expect(verifier.recall(`Basic ${token}`)).toBeUndefined();
+      vi.advanceTimersByTime(2_500);
+      expect(verifier.recall(`Bearer ${token}`)).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('turns a valid bearer token into the principal', async () => {
     const principal = await verifier.authenticate(`Bearer ${sign({ roles: ['admin'] })}`);
     expect(principal).toMatchObject({ sub: 'p1', roles: ['admin'] });
