@@ -169,6 +169,14 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
     expect((await call(edge.baseUrl, '/metrics')).text).toContain('proxy_upstream_requests_total');
   });
 
+  it('counts proxied requests under their route in the HTTP metrics, refusals included', async () => {
+    expect((await get('/api/items/counted')).status).toBe(200);
+    expect((await get('/api/private/counted')).status).toBe(401);
+    const metrics = (await call(edge.baseUrl, '/metrics')).text;
+    expect(metrics).toMatch(/^http_server_requests_total\{[^}]*route="route:items"[^}]*status_class="2xx"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^http_server_requests_total\{[^}]*route="route:private"[^}]*status_class="4xx"[^}]*\} [1-9]/m);
+  });
+
   it('refuses a body over the route limit with 413 before calling the upstream', async () => {
     const before = blue.served;
     const result = await call(edge.baseUrl, '/api/writes', { method: 'POST', body: 'x'.repeat(2048), headers: { 'content-type': 'text/plain' } });

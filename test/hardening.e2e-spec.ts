@@ -143,8 +143,8 @@ describe('edge hardening: CORS, security headers, compression and client limits'
       expect(result.headers.get('strict-transport-security')).toBeNull();
     });
 
-    it('sends HSTS when a trusted proxy says the request came over https', async () => {
-      const result = await call(base, '/health/live', { headers: { 'x-forwarded-proto': 'https' } });
+    it.each(['/health/live', '/files/anything'])('sends HSTS on %s when a trusted proxy says the request came over https', async (path) => {
+      const result = await call(base, path, { headers: { 'x-forwarded-proto': 'https' } });
 
       expect(result.headers.get('strict-transport-security')).toMatch(/^max-age=31536000; includeSubDomains$/);
     });

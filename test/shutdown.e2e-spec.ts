@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from './support/app-process.js';
 import type { Lobby, TableDetail } from './support/api-types.js';
+import { startEdgeGateway, upstream } from './support/edge.js';
 import { call, expectProblem, type CallResult } from './support/http.js';
 import { startGateway, startStack, stopAll, type Stack, type StartedGateway } from './support/stack.js';
 import { bearer, token } from './support/token.js';
+import { TestUpstream } from './support/upstream.js';
 import { waitFor } from './support/wait-for.js';
 
 const DRAIN_DELAY_MS = 1_500;
@@ -134,6 +136,28 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(codes).toEqual([0, 0]);
     for (const app of [stack!.player, stack!.table]) {
       expect(app.logs.some((line) => line.msg === 'drained; exiting'), app.describe()).toBe(true);
+    }
+  });
+
+  it('a route-file request served while draining asks its keep-alive client to close the connection', async () => {
+    const origin = await TestUpstream.start('origin');
+    const edge = await startEdgeGateway(
+      { upstreams: { origin: upstream([origin.url]) }, routes: [{ id: 'files', path: '/files/*', upstream: 'origin', auth: { public: true } }] },
+      drainEnv,
+    );
+    try {
+      const before = await call(edge.baseUrl, '/files/a');
+      expect(before.status).toBe(200);
+      expect(before.headers.get('connection')).not.toBe('close');
+
+      edge.process.signal('SIGTERM');
+      await edge.process.waitForLog((line) => line.msg === 'draining before exit', 'draining before exit', 5_000);
+      const during = await call(edge.baseUrl, '/files/a');
+      expect(during.status).toBe(200);
+      expect(during.headers.get('connection')).toBe('close');
+    } finally {
+      await edge.stop();
+      await origin.kill();
     }
   });
 });
