@@ -60,12 +60,17 @@ function pathOf(url: string): string {
   return index === -1 ? url : url.slice(0, index);
 }
 
-function routeRequest(method: string, url: string, host: string | undefined, headers: IncomingMessage['headers']): RouteRequest {
+/** What the route table matches on; the host and the query are worked out only for routes that ask. */
+function routeRequest(method: string, url: string, hostname: () => string | undefined, headers: IncomingMessage['headers']): RouteRequest {
   let query: URLSearchParams | undefined;
+  let host: { value: string | undefined } | undefined;
   return {
     method,
     path: pathOf(url),
-    host: host?.toLowerCase(),
+    get host() {
+      host ??= { value: hostname()?.toLowerCase() };
+      return host.value;
+    },
     header: (name) => {
       const value = headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
@@ -226,11 +231,13 @@ export class EdgeProxy {
     if (live.table.routes.length === 0 || front.needsFastify(request)) return undefined;
     const url = front.rewriteUrl(request);
     const method = request.method ?? 'GET';
-    const { ip, origin } = clientOrigin(request, this.options.trustProxy);
-    const candidate = routeRequest(method, url, hostnameOf(origin.host), request.headers);
+    // Read from the forwarding headers only when needed: most requests to code-first routes match no route.
+    let client: ReturnType<typeof clientOrigin> | undefined;
+    const clientOf = () => (client ??= clientOrigin(request, this.options.trustProxy));
+    const candidate = routeRequest(method, url, () => hostnameOf(clientOf().origin.host), request.headers);
     const match = live.table.match(candidate);
     if (!match || codeFirst.covers(method, candidate.path, request.headers.host)) return undefined;
-    return { live, match, url, ip, origin };
+    return { live, match, url, ...clientOf() };
   }
 
   /** Answers a request kept from Fastify; every failure becomes a problem+json answer, never a throw. */
@@ -259,7 +266,7 @@ export class EdgeProxy {
   /** The catch-all route: requests CORS applies to, and those that match no route (404, 405). */
   private async serve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const live = this.registry.live;
-    const candidate = routeRequest(request.method, request.url, request.hostname, request.headers);
+    const candidate = routeRequest(request.method, request.url, () => request.hostname, request.headers);
     const match = live.table.match(candidate);
     if (!match) return this.unmatched(candidate, live.table.allowedMethods(candidate), reply);
     await this.proxy(fastifyExchange(request, reply), live, match);
@@ -419,14 +426,14 @@ export class EdgeProxy {
     socket.on('error', () => socket.destroy());
     try {
       const live = this.registry.live;
-      const hostname = hostnameOf(request.headers.host);
-      const match: RouteMatch | undefined = live.table.match(routeRequest('GET', url, hostname, request.headers));
+      // The host a route matches on is the one HTTP requests match on: forwarded by a trusted proxy, or the Host header.
+      const { ip, origin } = clientOrigin(request, this.options.trustProxy);
+      const match: RouteMatch | undefined = live.table.match(routeRequest('GET', url, () => hostnameOf(origin.host), request.headers));
       if (!match?.route.spec.websocket) {
         throw new ProblemException({ status: 404, slug: 'not-found', title: 'Not found', detail: `no WebSocket route for ${instance}` });
       }
       const spec = match.route.spec;
       const principal = await this.authorize(spec, request.headers.authorization ?? (token === undefined ? undefined : `Bearer ${token}`));
-      const { ip, origin } = clientOrigin(request, this.options.trustProxy);
       const limits = match.route.rateLimits ?? this.limiter.defaultLimits;
       // An upgrade is one request against the route's budget; the messages that follow are not counted.
       if (limits.policies.length > 0) await this.limiter.enforce(limits, limitSubject(match, ip, principal, request.headers['x-api-key']));
