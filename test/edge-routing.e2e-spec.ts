@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeGateway, upstream, type EdgeGateway } from './support/edge.js';
 import { call, expectProblem, rawGet } from './support/http.js';
@@ -83,6 +84,18 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
     expectProblem(await get('/api/v1/lobby'), 401, 'unauthorized');
     expect((await call(edge.baseUrl, '/api/v1/lobby', { method: 'HEAD' })).status).toBe(401);
     expect((await get('/api/v1/lobby/elsewhere')).body).toMatchObject({ server: 'blue', url: '/api/v1/lobby/elsewhere' });
+  });
+
+  it('never forwards a method outside those the proxy serves (TRACE), even on a route open to every method', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = request(`${edge.baseUrl}/api/items/x`, { method: 'TRACE', agent: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+    expect(status).toBe(404);
   });
 
   it('rewrites with named params, and refuses other methods with 405 and Allow', async () => {

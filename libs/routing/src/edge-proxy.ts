@@ -48,7 +48,9 @@ const GATEWAY_OWNED = new Set([
   REQUEST_ID_HEADER,
 ]);
 const NOTHING_OWNED = new Set<string>();
+/** The methods the proxy forwards; others (TRACE, WebDAV's) get Fastify's 404, wherever they are sent. */
 const METHODS: Dispatcher.HttpMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const FORWARDED_METHODS = new Set<string>(METHODS);
 
 function queryOf(url: string): string {
   const index = url.indexOf('?');
@@ -229,8 +231,9 @@ export class EdgeProxy {
   private directRequest(request: IncomingMessage, codeFirst: CodeFirstRoutes, front: EdgeFront): DirectRequest | undefined {
     const live = this.registry.live;
     if (live.table.routes.length === 0 || front.needsFastify(request)) return undefined;
-    const url = front.rewriteUrl(request);
     const method = request.method ?? 'GET';
+    if (!FORWARDED_METHODS.has(method)) return undefined;
+    const url = front.rewriteUrl(request);
     // Read from the forwarding headers only when needed: most requests to code-first routes match no route.
     let client: ReturnType<typeof clientOrigin> | undefined;
     const clientOf = () => (client ??= clientOrigin(request, this.options.trustProxy));
