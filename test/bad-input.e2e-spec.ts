@@ -46,6 +46,14 @@ describe('bad input answers problem+json', () => {
       expect(problem.detail.toLowerCase()).toContain('json');
     });
 
+    it('a URL with broken percent-encoding is a 400 problem', async () => {
+      const result = await call(base, '/api/v1/tables/t%zz', { headers: bearer(valid()) });
+      const problem = expectProblem(result, 400, 'bad-request');
+      expect(problem.instance).toBe('/api/v1/tables/t%zz');
+      // Refused by the router before any hook runs, yet with the headers every answer carries.
+      expect(result.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+
     it('a body in a content type no parser handles is a 415 problem', async () => {
       const result = await call(base, '/api/v1/tables/t4/join', {
         method: 'POST',

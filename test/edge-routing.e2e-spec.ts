@@ -86,6 +86,12 @@ describe('edge routing: matching, rewriting, headers and auth on route-file rout
     expect((await get('/api/v1/lobby/elsewhere')).body).toMatchObject({ server: 'blue', url: '/api/v1/lobby/elsewhere' });
   });
 
+  it('refuses a path with broken percent-encoding with a 400 problem instead of forwarding it', async () => {
+    expectProblem(await get('/api/items/%E0%A4%A'), 400, 'bad-request');
+    expectProblem(await get('/api/items/%zz'), 400, 'bad-request');
+    expect((await get('/api/items/a%20b')).body).toMatchObject({ server: 'blue', url: '/a%20b' });
+  });
+
   it('never forwards a method outside those the proxy serves (TRACE), even on a route open to every method', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const outgoing = request(`${edge.baseUrl}/api/items/x`, { method: 'TRACE', agent: false }, (response) => {

@@ -3,12 +3,14 @@ import { Logger as NestLogger, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { runWithConfig } from '@portico/config';
+import { sendProblem } from '@portico/errors';
 import { ReadinessGate } from '@portico/health';
-import { clientLimitOptions, registerEdgeHardening } from '@portico/hardening';
+import { clientLimitOptions, registerEdgeHardening, type EdgeHardening } from '@portico/hardening';
 import { delay, onShutdownSignal } from '@portico/lifecycle';
-import { generateRequestId, Metrics, registerHttpObservability } from '@portico/observability';
+import { generateRequestId, Metrics, registerHttpObservability, REQUEST_ID_HEADER } from '@portico/observability';
 import { attachRealtime, RealtimeGateway } from '@portico/realtime';
 import { EdgeProxy, mediaTypeVersioning } from '@portico/routing';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { clientLimits, gatewayEnvironment, hardeningOptions, type GatewayEnvironment } from './gateway-config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -18,6 +20,8 @@ import { DOCS_PATH, serveOpenApi } from './openapi.js';
 async function start(env: GatewayEnvironment): Promise<void> {
   const routes = await loadRoutes(env);
   const rewriteUrl = mediaTypeVersioning('/api', 'portico');
+  // Known once the hardening is registered, below; the router's own refusals carry the same headers.
+  let securityHeaders: EdgeHardening['headersFor'] = () => ({});
   const adapter = new FastifyAdapter({
     genReqId: generateRequestId,
     bodyLimit: env.BODY_LIMIT_BYTES,
@@ -27,6 +31,12 @@ async function start(env: GatewayEnvironment): Promise<void> {
     // No Nest middleware runs in the gateway (request logging and ids are Fastify hooks), so middie's
     // per-request hook would only cost time.
     skipMiddie: true,
+    // Fastify's router refuses malformed URLs (400) and over-long parameters (414) before any hook runs:
+    // those answers take the problem+json shape too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header(REQUEST_ID_HEADER, request.id).headers(securityHeaders(request.protocol === 'https'));
+      sendProblem(error, request, reply);
+    },
     // Header size, slow-client timeouts, and problem+json for requests Node's parser refuses.
     ...clientLimitOptions(clientLimits(env)),
   });
@@ -46,6 +56,7 @@ async function start(env: GatewayEnvironment): Promise<void> {
   registerHttpObservability(fastify, app.get(Metrics), await app.resolve(PinoLogger));
   // Before the route table's catch-all, so CORS, security headers and compression cover it too.
   const hardening = await registerEdgeHardening(fastify, hardeningOptions(env, DOCS_PATH));
+  securityHeaders = hardening.headersFor;
   const edge = app.get(EdgeProxy);
   // Route-file requests are served ahead of Fastify, so the proxy is told what Fastify's hooks add.
   edge.register(fastify, {

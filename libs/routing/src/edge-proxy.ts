@@ -62,6 +62,17 @@ function pathOf(url: string): string {
   return index === -1 ? url : url.slice(0, index);
 }
 
+/** False for a path with broken percent-encoding, which Fastify's router refuses with a 400 problem. */
+function wellEncoded(path: string): boolean {
+  if (!path.includes('%')) return true;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What the route table matches on; the host and the query are worked out only for routes that ask. */
 function routeRequest(method: string, url: string, hostname: () => string | undefined, headers: IncomingMessage['headers']): RouteRequest {
   let query: URLSearchParams | undefined;
@@ -239,7 +250,7 @@ export class EdgeProxy {
     const clientOf = () => (client ??= clientOrigin(request, this.options.trustProxy));
     const candidate = routeRequest(method, url, () => hostnameOf(clientOf().origin.host), request.headers);
     const match = live.table.match(candidate);
-    if (!match || codeFirst.covers(method, candidate.path, request.headers.host)) return undefined;
+    if (!match || !wellEncoded(candidate.path) || codeFirst.covers(method, candidate.path, request.headers.host)) return undefined;
     return { live, match, url, ...clientOf() };
   }
 
