@@ -38,7 +38,10 @@ describe('relay', () => {
       });
       if (request.url === '/big') response.end(BIG);
       else if (request.url === '/held') held.push(response);
-      else if (request.url === '/endless') response.write('start');
+      else if (request.url === '/early-hints') {
+        response.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+        response.end('final');
+      } else if (request.url === '/endless') response.write('start');
       else response.end('small');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -63,6 +66,17 @@ describe('relay', () => {
     expect(Buffer.concat(sink.received).equals(BIG)).toBe(true);
     // Without pausing the upstream, most of the 4 MiB would have queued in the sink.
     expect(sink.mostBuffered).toBeLessThan(512 * 1024);
+  });
+
+  it('takes the final answer for the target, not an informational 1xx before it', async () => {
+    const heads: number[] = [];
+    const sink = slowSink();
+    await relay(pool, { method: 'GET', path: '/early-hints' }, new AbortController().signal, (status) => {
+      heads.push(status);
+      return sink;
+    });
+    expect(heads).toEqual([200]);
+    expect(Buffer.concat(sink.received).toString()).toBe('final');
   });
 
   it('drops the body when no target is given, and resolves', async () => {
