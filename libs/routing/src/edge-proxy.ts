@@ -196,7 +196,7 @@ export class EdgeProxy {
    * call before the application initialises, so that every code-first route is seen as it is added.
    */
   register(fastify: FastifyInstance, front: EdgeFront): void {
-    const codeFirst = CodeFirstRoutes.following(fastify, (route: RouteOptions) => route.config?.[CATCH_ALL as never] === true);
+    const codeFirst = CodeFirstRoutes.following(fastify, (route: RouteOptions) => (route.config as Record<string, unknown> | undefined)?.[CATCH_ALL] === true);
     void fastify.register((scope, _options, done) => {
       // Bodies stream to the upstream untouched: no parser may read them first.
       scope.removeAllContentTypeParsers();
