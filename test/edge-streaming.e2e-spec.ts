@@ -145,6 +145,28 @@ describe('edge streaming: large bodies both ways in bounded memory, and WebSocke
     await expect(openSocket(`ws://127.0.0.1:${edge.port}/live?access_token=forged`)).rejects.toThrow('upgrade refused with 401');
   });
 
+  it('matches an upgrade on the host a trusted proxy forwarded, as it matches HTTP requests', async () => {
+    const behindProxy = await startEdgeGateway(
+      {
+        upstreams: { files: upstream([files.url]) },
+        routes: [{ id: 'shop-live', path: '/live', match: { host: 'shop.example.test' }, upstream: 'files', rewrite: '/socket', websocket: true }],
+      },
+      { TRUST_PROXY: 'loopback' },
+    );
+    try {
+      const forwarded = { ...bearer(token('p9')), 'x-forwarded-host': 'shop.example.test' };
+      const { socket, messages } = await openSocket(`ws://127.0.0.1:${behindProxy.port}/live`, forwarded);
+      try {
+        await waitFor(() => messages.includes('files:hello p9'), { timeoutMs: 5_000, description: 'the upstream greeting' });
+      } finally {
+        socket.close();
+      }
+      await expect(openSocket(`ws://127.0.0.1:${behindProxy.port}/live`, bearer(token('p9')))).rejects.toThrow('upgrade refused with 404');
+    } finally {
+      await behindProxy.stop();
+    }
+  });
+
   it('refuses upgrades without a token or on routes that do not allow WebSockets', async () => {
     await expect(openSocket(`ws://127.0.0.1:${edge.port}/live`)).rejects.toThrow('upgrade refused with 401');
     await expect(openSocket(`ws://127.0.0.1:${edge.port}/files/x`, bearer(token('p7')))).rejects.toThrow('upgrade refused with 404');
