@@ -1,6 +1,7 @@
 // `npm run bench:proxy` (and part of `npm run bench`): GET through the gateway's route-file proxy
-// against the same request sent straight to the upstream, through bare Fastify + @fastify/http-proxy
-// and through nginx, all in front of the same node:http upstream process. Measures throughput at
+// against the same request sent straight to the upstream, through bare Fastify + @fastify/http-proxy,
+// through nginx and through the least a Node proxy can do (bench/bare-proxy.mjs, the floor), all in
+// front of the same node:http upstream process. Measures throughput at
 // saturation and latency at a fixed half load. Prints a markdown table and writes the `proxy`
 // section of bench/results/<YYYY-MM-DD>.json. See bench/README.md.
 import autocannon from 'autocannon';
@@ -292,7 +293,7 @@ function printReport(report, labels) {
   }
   const verdict = (target) => (target.pass === null ? 'SKIPPED' : target.pass ? 'PASS' : 'FAIL');
   const shown = (target) => (target.value === null ? '-' : `${fixed(target.value, target.unit === 'ms' ? 2 : 3)}${target.unit === 'ms' ? ' ms' : '×'}`);
-  const names = { upstream: 'upstream', fastifyHttpProxy: '@fastify/http-proxy', nginx: 'nginx', gateway: 'gateway' };
+  const names = { upstream: 'upstream', fastifyHttpProxy: '@fastify/http-proxy', bareProxy: 'node:http + undici (floor)', nginx: 'nginx', gateway: 'gateway' };
   const memoryLines = Object.entries(report.memory).map(
     ([key, m]) => `- ${names[key] ?? key}: ${fixed(m.idle.rssMiB, 1)} MiB idle → ${fixed(m.after.rssMiB, 1)} MiB after the load (peak ${fixed(m.after.peakRssMiB, 1)} MiB)`,
   );
@@ -385,22 +386,25 @@ async function main() {
   }
 
   workDir = mkdtempSync(join(tmpdir(), 'portico-proxy-bench-'));
-  const [upstreamPort, baselinePort, nginxPort, gatewayPort, noPlayerPort, noTablePort] = await freePorts(6);
+  const [upstreamPort, baselinePort, nginxPort, gatewayPort, noPlayerPort, noTablePort, barePort] = await freePorts(7);
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
   const env = { NODE_ENV: 'production', LOG_LEVEL, HOST: '127.0.0.1' };
 
-  step(`starting the upstream (${upstreamUrl}) and @fastify/http-proxy (:${baselinePort})`);
+  step(`starting the upstream (${upstreamUrl}), @fastify/http-proxy (:${baselinePort}) and the bare node:http proxy (:${barePort})`);
   const upstream = start('upstream', 'bench/upstream.mjs', { ...env, PORT: String(upstreamPort) }, { cwd: ROOT });
   await waitForHttpOk(upstream, `${upstreamUrl}/`);
   const baseline = start('fastify-http-proxy', 'bench/fastify-http-proxy.mjs', { ...env, PORT: String(baselinePort), UPSTREAM_URL: upstreamUrl }, { cwd: ROOT });
+  const bare = start('bare-proxy', 'bench/bare-proxy.mjs', { ...env, PORT: String(barePort), UPSTREAM_URL: upstreamUrl }, { cwd: ROOT });
 
   const targets = [
     { key: 'direct', label: 'direct', url: `${upstreamUrl}/`, headers: {}, child: null },
     { key: 'fastifyHttpProxy', label: '@fastify/http-proxy', url: `http://127.0.0.1:${baselinePort}${PUBLIC_PREFIX}/`, headers: {}, child: baseline },
+    { key: 'bareProxy', label: 'node:http + undici (floor)', url: `http://127.0.0.1:${barePort}${PUBLIC_PREFIX}/`, headers: {}, child: bare },
   ];
   const labels = {
     direct: 'direct',
     fastifyHttpProxy: '@fastify/http-proxy',
+    bareProxy: 'node:http + undici (floor)',
     nginx: 'nginx (1 worker)',
     gatewayPublic: 'gateway, auth off',
     gatewayPrivate: 'gateway, auth on',
